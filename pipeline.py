@@ -1,0 +1,119 @@
+"""Handout Press command line: parses options and calls one engine function per command.
+
+Engine modules are imported inside each command so that ``--help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+_PROJECT = click.option(
+    "--project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Project folder (holds pipeline.yaml).",
+)
+
+
+class PressGroup(click.Group):
+    """Turns engine errors into located messages and a non-zero exit, without tracebacks."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from press.errors import PressError
+
+        try:
+            return super().invoke(ctx)
+        except PressError as exc:
+            for problem in exc.problems:
+                click.echo(f"error: {problem}", err=True)
+            count = len(exc.problems)
+            click.echo(f"{count} problem{'s' if count != 1 else ''} found; nothing was changed for the failing items.", err=True)
+            ctx.exit(1)
+
+
+class _Progress:
+    """A progress bar on a terminal, shown only once there is rendering to do."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+
+    def advance(self, done: int, total: int) -> None:
+        if not sys.stderr.isatty():
+            return
+        if self._bar is None:
+            self._bar = click.progressbar(length=total, label="rendering", file=sys.stderr)
+            self._bar.__enter__()
+        self._bar.update(done - self._bar.pos)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+
+
+@click.group(cls=PressGroup)
+@click.version_option(package_name=None, version="0.1.0", prog_name="Handout Press")
+def cli() -> None:
+    """Handout Press: build multilingual print PDFs of patient handouts."""
+
+
+@cli.command()
+@_PROJECT
+@click.option("--only", "only", multiple=True, metavar="ID", help="Build only this resource (repeatable).")
+@click.option("--lang", "languages", multiple=True, metavar="L", help="Build only this language (repeatable).")
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default=None, help="Paper size; default from pipeline.yaml.")
+@click.option("--force", is_flag=True, help="Rebuild every selected output even if it is up to date.")
+@click.option("--keep-html", is_flag=True, help="Also write the exact HTML given to WeasyPrint to dist/html/<lang>/<id>.html.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel render workers; default: number of cores.")
+@click.option("--explain", is_flag=True, help="Print why each output is, or is not, rebuilt.")
+def build(project: Path, only: tuple[str, ...], languages: tuple[str, ...], paper: str | None, force: bool, keep_html: bool, jobs: int | None, explain: bool) -> None:
+    """Build the PDFs that are out of date into dist/."""
+    from press.build import BuildOptions
+    from press.build import build as run_build
+
+    options = BuildOptions(only, languages, paper, force, keep_html, jobs or os.cpu_count() or 1, explain)
+    progress = _Progress()
+    try:
+        summary = run_build(project, options, say=lambda m: click.echo(m, err=True), progress=progress.advance)
+    finally:
+        progress.close()
+    for warning in summary.warnings:
+        click.echo(warning, err=True)
+    click.echo(summary.line())
+
+
+@cli.command()
+@_PROJECT
+def check(project: Path) -> None:
+    """Validate settings, handouts, references, figures and worksheets without rendering."""
+    from press.errors import PressError
+    from press.project import load_project
+    from press.validate import validate
+
+    checked = validate(load_project(project))
+    if checked.problems:
+        raise PressError(checked.problems)
+    click.echo(f"ok: {len(checked.library.handouts)} resources, {len(checked.references.items)} references")
+
+
+@cli.command(name="list")
+@_PROJECT
+def list_(project: Path) -> None:
+    """List every resource with its kind, edition and languages."""
+    from press.listing import rows
+
+    for row in rows(project):
+        click.echo("  ".join(row))
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,213 @@
+"""The build: decide what is outdated, compose HTML, render in workers, write atomically.
+
+Read top to bottom, ``build`` is the whole story: validate, plan, render, record.
+Deciding what to rebuild uses hashes only and never imports WeasyPrint.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from . import cache
+from .cache import InputHasher, Record, Records, atomic_write, sha256, why_outdated
+from .compose import Context, compose
+from .errors import PressError, Problem
+from .project import Project
+from .render import RenderJob, RenderResult
+from .sources import Handout
+from .validate import validate
+
+LOCK_FILE = "dist/.press/lock"
+_VERSIONED = ("weasyprint", "pydyf", "pypdf", "citeproc-py", "babel", "markdown-it-py", "jinja2", "fonttools")
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What to build and how (the ``build`` command's options)."""
+
+    only: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    paper: str | None = None
+    force: bool = False
+    keep_html: bool = False
+    jobs: int = 1
+    explain: bool = False
+
+
+@dataclass(frozen=True)
+class Target:
+    handout: Handout
+    language: str
+    output: str  # relative path of the PDF
+
+    @property
+    def html_path(self) -> str:
+        return f"dist/html/{self.language}/{self.handout.id}.html"
+
+
+@dataclass
+class BuildSummary:
+    built: list[str] = field(default_factory=list)
+    up_to_date: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def line(self) -> str:
+        parts = [f"built {len(self.built)}", f"up to date {len(self.up_to_date)}"]
+        if self.skipped:
+            parts.append(f"skipped {len(self.skipped)}")
+        return ", ".join(parts) + f" in {self.seconds:.2f}s"
+
+
+def tool_versions() -> str:
+    """Versions of everything that shapes output bytes (read from metadata, not imports)."""
+    found = []
+    for name in _VERSIONED:
+        try:
+            found.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name}=none")
+    return ";".join(found)
+
+
+@contextmanager
+def build_lock(project: Project, say: Callable[[str], None]) -> Iterator[None]:
+    """One build at a time per project: a second one waits for the first to finish."""
+    path = project.root / LOCK_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            say(f"another build is running (pid {holder}); waiting for it to finish...")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def plan(project: Project, handouts: tuple[Handout, ...], options: BuildOptions) -> list[Target]:
+    languages = options.languages or project.settings.languages
+    selected = [h for h in handouts if not options.only or h.id in options.only]
+    return [Target(h, lang, f"dist/handouts/{lang}/{h.id}.pdf") for lang in languages for h in selected]
+
+
+def static_key(project: Project, target: Target, paper: str, versions: str, current: Handout | None) -> dict[str, str]:
+    """Key parts known before rendering; inputs read while rendering are recorded instead."""
+    settings = project.settings
+    return {
+        "schema": str(cache.SCHEMA),
+        "source": sha256((project.root / target.handout.path).read_bytes()),
+        "settings": settings.digest("organisation", "copyright", "licence"),
+        "paper": paper,
+        "language": target.language,
+        "versions": versions,
+        "current edition": f"{current.title}|{current.edition}" if current else "",
+    }
+
+
+def build(root: Path, options: BuildOptions, say: Callable[[str], None] = print, progress: Callable[[int, int], None] | None = None) -> BuildSummary:
+    """Build every selected handout PDF that is out of date."""
+    from .project import load_project
+
+    started = time.perf_counter()
+    project = load_project(root)
+    checked = validate(project, options.only)
+    if checked.problems:
+        raise PressError(checked.problems)
+    paper = options.paper or project.settings.paper
+    ctx_by_lang = {lang: Context(project, checked.library, checked.references, lang, paper) for lang in options.languages or project.settings.languages}
+    summary = BuildSummary()
+    with build_lock(project, say):
+        records = Records.load(project.root)
+        if records.note and options.explain:
+            say(records.note)
+        virtual = {f"reference:{k}": sha256(checked.references.digest_of(k).encode()) for k in checked.references.items}
+        hasher = InputHasher(project.root, virtual)
+        versions = tool_versions()
+        todo: list[tuple[Target, dict[str, str]]] = []
+        for target in plan(project, checked.library.handouts, options):
+            h = target.handout
+            current = checked.library.get(h.superseded_by) if h.superseded_by else None
+            static = static_key(project, target, paper, versions, current)
+            reason = "--force" if options.force else why_outdated(records.records.get(target.output), static, project.root / target.output, hasher)
+            if options.keep_html and reason is None and not (project.root / target.html_path).is_file():
+                reason = "--keep-html and no kept HTML yet"
+            if options.explain:
+                say(f"{target.output}: {'rebuild, ' + reason if reason else 'up to date'}")
+            if reason is None:
+                summary.up_to_date.append(target.output)
+            else:
+                todo.append((target, static))
+        if todo:
+            problems = _render_all(project, ctx_by_lang, todo, records, options, summary, progress)
+            if problems:
+                raise PressError(problems)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _render_all(
+    project: Project,
+    ctx_by_lang: dict[str, Context],
+    todo: list[tuple[Target, dict[str, str]]],
+    records: Records,
+    options: BuildOptions,
+    summary: BuildSummary,
+    progress: Callable[[int, int], None] | None,
+) -> list[Problem]:
+    from .executors import make_executor, render_job
+
+    problems: list[Problem] = []
+    pending: dict[Future[RenderResult], tuple[Target, dict[str, str], dict[str, str]]] = {}
+    with make_executor(options.jobs) as executor:
+        for target, static in todo:
+            h = target.handout
+            composed = compose(h, ctx_by_lang[target.language], _relative_from(target.html_path))
+            if options.keep_html:
+                atomic_write(project.root / target.html_path, composed.html.encode())
+            job = RenderJob(str(project.root), composed.html, target.html_path, h.path, pdf_forms=True)
+            pending[executor.submit(render_job, job)] = (target, static, composed.reads)
+        for done, future in enumerate(as_completed(pending), 1):
+            target, static, reads = pending[future]
+            result = future.result()
+            if progress:
+                progress(done, len(pending))
+            summary.warnings.extend(f"{target.handout.path}: warning: {w}" for w in result.warnings)
+            if result.refused:
+                problems.extend(Problem(target.handout.path, 0, f"refused to load {r}") for r in result.refused)
+                continue
+            output = project.root / target.output
+            atomic_write(output, result.pdf)
+            stat = output.stat()
+            records.records[target.output] = Record(sha256(result.pdf), static, {**reads, **result.reads}, (stat.st_size, stat.st_mtime_ns))
+            records.save()  # after the write: a record never claims an output that is not there
+            summary.built.append(target.output)
+    return problems
+
+
+def _relative_from(html_path: str) -> Callable[[str], str]:
+    """URLs in the HTML are relative to where ``--keep-html`` writes it, so the kept file
+    renders the same with the ``weasyprint`` command, and no absolute path is embedded."""
+    depth = "../" * html_path.count("/")
+
+    def url_for(rel: str) -> str:
+        return depth + rel
+
+    return url_for

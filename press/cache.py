@@ -1,0 +1,120 @@
+"""Build records: one per output, saved only after the output is safely written.
+
+A record holds the output's hash and the hash of everything that shaped it: the inputs
+recorded while it was made (templates, CSS, figures, cited references), the settings it
+read, tool versions and the cache schema. An output is rebuilt when any of these differ;
+``explain`` says which.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SCHEMA = 1
+RECORDS_FILE = "dist/.press/records.json"
+
+
+@dataclass
+class Record:
+    output_sha: str
+    static: dict[str, str]  # key parts known before rendering (source, settings, versions)
+    reads: dict[str, str]  # inputs recorded while rendering, with their hashes
+    output_stat: tuple[int, int] = (0, 0)  # size and mtime: skip re-hashing an untouched output
+
+
+@dataclass
+class Records:
+    """All records of a project; a missing or unreadable file means "build everything"."""
+
+    path: Path
+    records: dict[str, Record] = field(default_factory=dict)
+    note: str = ""
+
+    @classmethod
+    def load(cls, root: Path) -> Records:
+        path = root / RECORDS_FILE
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return cls(path, note="no build records yet")
+        except (OSError, ValueError):
+            return cls(path, note="build records unreadable; rebuilding everything")
+        if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+            return cls(path, note="build records from another version; rebuilding everything")
+        try:
+            records = {k: Record(**{**v, "output_stat": tuple(v.get("output_stat", (0, 0)))}) for k, v in data["outputs"].items()}
+        except (TypeError, KeyError):
+            return cls(path, note="build records unreadable; rebuilding everything")
+        return cls(path, records)
+
+    def save(self) -> None:
+        data = {
+            "schema": SCHEMA,
+            "outputs": {k: vars(r) for k, r in sorted(self.records.items())},
+        }
+        atomic_write(self.path, json.dumps(data, indent=1, sort_keys=True).encode())
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside ``path``, flush it to disk, then rename over it.
+
+    A reader (or a killed build) sees the old file or the new one, never a part.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class InputHasher:
+    """Current hashes of recorded inputs; files are hashed once per build."""
+
+    def __init__(self, root: Path, virtual: dict[str, str]) -> None:
+        self.root = root
+        self.virtual = virtual  # e.g. "reference:gilbert2009" -> hash of its CSL data
+        self._files: dict[str, str] = {}
+
+    def current(self, name: str) -> str | None:
+        if ":" in name:
+            return self.virtual.get(name)
+        if name not in self._files:
+            try:
+                self._files[name] = sha256((self.root / name).read_bytes())
+            except OSError:
+                return None
+        return self._files[name]
+
+
+def why_outdated(record: Record | None, static: dict[str, str], output: Path, hasher: InputHasher) -> str | None:
+    """The reason an output must be rebuilt, or None when it is up to date."""
+    if record is None:
+        return "never built"
+    if not output.is_file():
+        return "output missing"
+    for key in sorted(set(static) | set(record.static)):
+        if static.get(key) != record.static.get(key):
+            return f"{key} changed"
+    for name, digest in sorted(record.reads.items()):
+        if hasher.current(name) != digest:
+            return f"{name} changed"
+    stat = output.stat()
+    if (stat.st_size, stat.st_mtime_ns) != tuple(record.output_stat) and sha256(output.read_bytes()) != record.output_sha:
+        return "output was modified outside the build"
+    return None

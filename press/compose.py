@@ -1,0 +1,251 @@
+"""Sources to HTML: Markdown body, citations, worksheets and figures into a Jinja2 template.
+
+Nothing here imports WeasyPrint; the HTML this produces is exactly what the renderer gets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+
+from . import markdown, worksheets
+from .bibliography import STYLE_FILE, Formatter, References
+from .project import Project
+from .sources import SAFE_SCHEMES, Handout, Library
+from .ui import UI_STRINGS, babel_locale
+
+TEMPLATES_DIR = "styles/templates"
+STYLESHEETS = ("styles/print.css",)
+_URL_RE = re.compile(r"(https?://[^\s<]+[^\s<.,;)])")
+
+
+class RecordingLoader(jinja2.FileSystemLoader):
+    """Loads templates and records each file read, with its content hash."""
+
+    def __init__(self, project: Project, reads: dict[str, str]) -> None:
+        super().__init__(str(project.root / TEMPLATES_DIR))
+        self._project = project
+        self.reads = reads
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        if filename:
+            rel = self._project.relative(Path(filename))
+            self.reads[rel] = hashlib.sha256(source.encode()).hexdigest()
+        return source, filename, uptodate
+
+
+def css_string(text: str) -> Any:
+    """Quote text for a CSS ``content`` value inside a <style> element.
+
+    The result is marked safe for Jinja: HTML escaping would corrupt CSS, so every
+    character that could end the string or the style element is escaped the CSS way.
+    """
+    from markupsafe import Markup
+
+    out = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\a ").replace("<", "\\3c ")
+    return Markup('"' + out + '"')
+
+
+@dataclass
+class Composed:
+    """The HTML of one document and everything that was read to make it."""
+
+    html: str
+    reads: dict[str, str] = field(default_factory=dict)
+
+
+class _BodyRenderer(RendererHTML):
+    """markdown-it renderer with the handout dialect's extra tokens.
+
+    RendererHTML uses each public method named after a token type as that token's rule.
+    """
+
+    def citation(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        token = tokens[idx]
+        formatter: Formatter = env["formatter"]
+        if token.meta.get("entry"):
+            key = token.meta["items"][0].key
+            return f'<span class="ref-entry">{_linkify(formatter.entry(key))}</span>'
+        return f'<span class="cite">{formatter.cite(token.meta["items"])}</span>'
+
+    def fence(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        token = tokens[idx]
+        sheet, _ = worksheets.parse(token.content, env["path"], 1)
+        assert sheet is not None, "worksheet blocks are validated before rendering"
+        return worksheets.to_html(sheet, env["resource_id"], env["labels"], env["translate"])
+
+    def image(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        token = tokens[idx]
+        src = str(token.attrs.get("src", ""))
+        alt = self.renderInlineAsText(token.children or [], options, env)
+        url = env["to_url"]("handouts/" + src)
+        return (
+            f'<figure class="figure"><img src="{escape(url)}" alt="{escape(alt)}">'
+            f"<figcaption>{escape(alt)}</figcaption></figure>"
+        )
+
+    def heading_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        token = tokens[idx]
+        text = tokens[idx + 1].content if idx + 1 < len(tokens) else ""
+        slug = markdown.slugify(text)
+        seen: dict[str, int] = env.setdefault("slugs", {})
+        seen[slug] = seen.get(slug, 0) + 1
+        if seen[slug] > 1:
+            slug = f"{slug}-{seen[slug]}"
+        return f'<{token.tag} id="{escape(env["resource_id"])}--{escape(slug)}">'
+
+    def link_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        href = str(tokens[idx].attrs.get("href", ""))
+        scheme = href.split(":", 1)[0].lower() if ":" in href else ""
+        if href.startswith("#"):
+            env.setdefault("links", []).append(True)
+            return f'<a href="#{escape(env["resource_id"])}--{escape(href[1:])}">'
+        if scheme in SAFE_SCHEMES:
+            env.setdefault("links", []).append(True)
+            return f'<a href="{escape(href)}" class="external">'
+        env.setdefault("links", []).append(False)  # unsafe: keep the text, drop the link
+        return ""
+
+    def link_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        return "</a>" if env.setdefault("links", [True]).pop() else ""
+
+    @staticmethod
+    def _lone_image(tokens: Sequence[Token], idx: int) -> bool:
+        inline = tokens[idx]
+        children = [c for c in inline.children or [] if not (c.type == "text" and not c.content.strip())]
+        return inline.type == "inline" and len(children) == 1 and children[0].type == "image"
+
+    def paragraph_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        if idx + 1 < len(tokens) and self._lone_image(tokens, idx + 1):
+            return ""
+        return self.renderToken(tokens, idx, options, env)
+
+    def paragraph_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        if idx >= 1 and self._lone_image(tokens, idx - 1):
+            return ""
+        return self.renderToken(tokens, idx, options, env)
+
+
+def _linkify(entry_html: str) -> str:
+    return _URL_RE.sub(lambda m: f'<a href="{m.group(1)}" class="external">{m.group(1)}</a>', entry_html)
+
+
+def _mark_reading_entries(tokens: list[Token]) -> None:
+    """In reading lists, a list item that starts with one citation prints the full entry."""
+    for i, token in enumerate(tokens):
+        if token.type == "inline" and i >= 2 and tokens[i - 2].type == "list_item_open" and token.children:
+            first = token.children[0]
+            if first.type == "citation" and len(first.meta["items"]) == 1:
+                first.meta["entry"] = True
+
+
+def cited_keys(tokens: list[Token]) -> tuple[list[str], list[str]]:
+    """Keys cited in text, and keys printed as full reading-list entries, in order."""
+    in_text: list[str] = []
+    entries: list[str] = []
+    for token, _ in markdown.walk(tokens):
+        if token.type == "citation":
+            keys = [i.key for i in token.meta["items"]]
+            (entries if token.meta.get("entry") else in_text).extend(keys)
+    return in_text, entries
+
+
+@dataclass(frozen=True)
+class Context:
+    """What composing needs besides the handout: project, library, references, options."""
+
+    project: Project
+    library: Library
+    references: References
+    language: str = "en"
+    paper: str = "a4"
+    # Parsed CSL styles by locale: parsing the APA style costs more than formatting.
+    styles: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+
+def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str]) -> Composed:
+    """Render one handout to the HTML given to WeasyPrint; record what was read.
+
+    ``url_for`` maps a project-relative path (``styles/print.css``) to the URL the HTML uses.
+    """
+    from babel.dates import format_date
+
+    reads: dict[str, str] = {}
+    project = ctx.project
+    ui = dict(UI_STRINGS)
+    tokens = markdown.make_parser().parse(handout.body)
+    if handout.kind == "reading-list":
+        _mark_reading_entries(tokens)
+    in_text, entries = cited_keys(tokens)
+    style_path = project.root / STYLE_FILE
+    reads[STYLE_FILE] = hashlib.sha256(style_path.read_bytes()).hexdigest()
+    for key in dict.fromkeys(in_text + entries):
+        reads[f"reference:{key}"] = hashlib.sha256(ctx.references.digest_of(key).encode()).hexdigest()
+    formatter = Formatter(ctx.references, style_path, ctx.language, in_text + entries, ctx.styles)
+    env: dict[str, Any] = {
+        "formatter": formatter,
+        "path": handout.path,
+        "resource_id": handout.id,
+        "labels": {"example": ui["example"]},
+        "translate": lambda text: text,
+        "to_url": url_for,
+    }
+    body_html = _BodyRenderer().render(tokens, markdown.make_parser().options, env)
+    # The reference list holds works cited in the text; a reading list's own entries
+    # are printed in full where they stand.
+    reference_list: list[str] = []
+    if in_text:
+        cited_only = Formatter(ctx.references, style_path, ctx.language, in_text, ctx.styles)
+        reference_list = [_linkify(e) for e in cited_only.entries()]
+    locale = babel_locale(ctx.language)
+    current = ctx.library.get(handout.superseded_by) if handout.superseded_by else None
+    jenv = jinja2.Environment(
+        loader=RecordingLoader(project, reads),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        cache_size=0,  # every render loads its templates, so every read is recorded
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    jenv.filters["css_string"] = css_string
+    template = jenv.get_template(f"kinds/{handout.kind}.html")
+    stylesheets = []
+    for sheet in STYLESHEETS:
+        reads[sheet] = hashlib.sha256((project.root / sheet).read_bytes()).hexdigest()
+        stylesheets.append(url_for(sheet))
+    settings = project.settings
+    html = template.render(
+        h=handout,
+        lang=ctx.language,
+        direction="ltr",
+        ui=ui,
+        kind_label=ui[f"kind.{handout.kind}"],
+        body=_markup(body_html),
+        references=[_markup(e) for e in reference_list],
+        published=format_date(handout.published, "long", locale=locale),
+        review_due=format_date(handout.review_due, "long", locale=locale),
+        created=handout.published.isoformat(),
+        current=current,
+        settings=settings,
+        paper=ctx.paper,
+        stylesheets=stylesheets,
+        fillable=any(t.type == "fence" and t.info.strip() == "worksheet" for t in tokens),
+    )
+    return Composed(html=html, reads=reads)
+
+
+def _markup(text: str) -> Any:
+    from markupsafe import Markup
+
+    return Markup(text)

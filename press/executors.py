@@ -1,0 +1,50 @@
+"""Where render jobs run: in this process (``--jobs 1``) or in a pool of warm workers.
+
+Both have the ``concurrent.futures.Executor`` shape, and jobs are plain picklable data,
+so another executor (a Dask cluster's, say) can run the same jobs unchanged.
+"""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from typing import Any
+
+from .render import Renderer, RenderJob, RenderResult
+
+
+@functools.cache
+def _warm_renderer() -> Renderer:
+    """The one Renderer of a worker process, created on first use and kept warm."""
+    return Renderer()
+
+
+def render_job(job: RenderJob) -> RenderResult:
+    """Run one job with this process's warm renderer (the function workers execute)."""
+    return _warm_renderer().render(job)
+
+
+def _init_worker() -> None:
+    _warm_renderer()  # import WeasyPrint and load fonts before the first job arrives
+
+
+class SerialExecutor(Executor):
+    """Runs each job at submit time, in this process: the debugging path."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # handed to the caller through the future
+            future.set_exception(exc)
+        return future
+
+
+def make_executor(jobs: int) -> Executor:
+    """``jobs`` workers; 1 means serial in-process."""
+    if jobs <= 1:
+        return SerialExecutor()
+    # fork shares the parent's imported modules; workers then load WeasyPrint once each.
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"), initializer=_init_worker)

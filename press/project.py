@@ -1,0 +1,118 @@
+"""Project settings: ``pipeline.yaml`` validated into frozen, typed objects."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from . import yamlio
+from .errors import PressError, Problem
+
+SETTINGS_FILE = "pipeline.yaml"
+PAPER_SIZES = ("a4", "letter")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every key of ``pipeline.yaml``.
+
+    organisation: who publishes the library; PDF author and footer.
+    copyright:    copyright line printed in every footer.
+    licence:      licence line printed in every footer.
+    paper:        ``a4`` (default) or ``letter``.
+    languages:    language tags to build, in order; ``en`` is the source language.
+    """
+
+    organisation: str
+    copyright: str
+    licence: str
+    paper: str = "a4"
+    languages: tuple[str, ...] = ("en",)
+
+    def digest(self, *keys: str) -> str:
+        """Hash of the named settings, for build keys that depend on only some of them."""
+        data = asdict(self)
+        chosen = {k: data[k] for k in sorted(keys)} if keys else data
+        return hashlib.sha256(json.dumps(chosen, sort_keys=True).encode()).hexdigest()
+
+
+_REQUIRED = ("organisation", "copyright", "licence")
+_OPTIONAL = ("paper", "languages")
+
+
+@dataclass(frozen=True)
+class Project:
+    """A project folder and its validated settings."""
+
+    root: Path
+    settings: Settings
+
+    @property
+    def handouts_dir(self) -> Path:
+        return self.root / "handouts"
+
+    @property
+    def styles_dir(self) -> Path:
+        return self.root / "styles"
+
+    @property
+    def dist_dir(self) -> Path:
+        return self.root / "dist"
+
+    def relative(self, path: Path) -> str:
+        """A path as shown to users and recorded in caches: relative, forward slashes."""
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+
+def load_project(root: Path) -> Project:
+    """Load and validate ``pipeline.yaml``; raise PressError listing every problem."""
+    root = root.resolve()
+    path = root / SETTINGS_FILE
+    rel = SETTINGS_FILE
+    if not path.is_file():
+        raise PressError([Problem(rel, 0, f"no {SETTINGS_FILE} in {root}; run from the project folder or pass --project")])
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise PressError([Problem(rel, line, "file is not UTF-8; re-save it as UTF-8")]) from None
+    located, problems = yamlio.load(text, rel)
+    if located is None:
+        raise PressError(problems)
+    data = located.value
+    if not isinstance(data, dict):
+        raise PressError([Problem(rel, 1, "expected a mapping of settings (key: value)")])
+    lines = located.key_lines
+    for key in data:
+        if key not in _REQUIRED + _OPTIONAL:
+            hint = difflib.get_close_matches(str(key), _REQUIRED + _OPTIONAL, n=1)
+            fix = f"did you mean '{hint[0]}'?" if hint else f"known keys: {', '.join(_REQUIRED + _OPTIONAL)}"
+            problems.append(Problem(rel, lines.get(str(key), 1), f"unknown setting '{key}'; {fix}"))
+    for key in _REQUIRED:
+        if key not in data:
+            problems.append(Problem(rel, 1, f"missing setting '{key}'"))
+        elif not isinstance(data[key], str) or not data[key].strip():
+            problems.append(Problem(rel, lines[key], f"'{key}' must be a non-empty text"))
+    paper = data.get("paper", "a4")
+    if paper not in PAPER_SIZES:
+        problems.append(Problem(rel, lines.get("paper", 1), f"paper must be one of {', '.join(PAPER_SIZES)}, not {paper!r}"))
+    languages = data.get("languages", ["en"])
+    if not isinstance(languages, list) or not all(isinstance(x, str) and x for x in languages):
+        problems.append(Problem(rel, lines.get("languages", 1), "languages must be a list of language tags, e.g. [en, es]"))
+        languages = ["en"]
+    if problems:
+        raise PressError(problems)
+    settings = Settings(
+        organisation=data["organisation"].strip(),
+        copyright=data["copyright"].strip(),
+        licence=data["licence"].strip(),
+        paper=paper,
+        languages=tuple(languages),
+    )
+    return Project(root=root, settings=settings)

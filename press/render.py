@@ -1,0 +1,133 @@
+"""HTML to PDF with WeasyPrint, in-process, sandboxed, deterministic.
+
+A ``Renderer`` is created once per process and keeps WeasyPrint warm: one
+``FontConfiguration`` shared by every document, and a cache of fetched files. Its fetcher
+serves only files inside the project's ``handouts/`` and ``styles/`` folders and records
+each one it serves (with a content hash) so the build knows what a PDF depends on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import mimetypes
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+ALLOWED_FOLDERS = ("handouts", "styles")
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """Plain, picklable data: one HTML document to render to one PDF."""
+
+    root: str  # absolute project root
+    html: str  # the exact HTML to render
+    html_path: str  # where the HTML would live (relative); its folder is the base URL
+    source: str  # the source file to name in errors (relative)
+    pdf_forms: bool = False
+
+
+@dataclass
+class RenderResult:
+    pdf: bytes
+    reads: dict[str, str] = field(default_factory=dict)
+    refused: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+class SandboxRefusal(ValueError):
+    """A URL outside the sandbox; WeasyPrint logs it and goes on, and so do we."""
+
+
+def sandbox_path(root: Path, url: str) -> Path:
+    """The project file a URL names, or SandboxRefusal when it is not allowed."""
+    parts = urlsplit(url)
+    if parts.scheme != "file":
+        raise SandboxRefusal(f"only project files may be loaded, not '{url}' ({parts.scheme or 'no'} scheme)")
+    if parts.netloc not in ("", "localhost"):
+        raise SandboxRefusal(f"remote file '{url}' is not allowed")
+    path = Path(url2pathname(unquote(parts.path))).resolve()
+    for folder in ALLOWED_FOLDERS:
+        base = (root / folder).resolve()
+        if path.is_relative_to(base):
+            return path
+    shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    raise SandboxRefusal(f"'{shown}' is outside handouts/ and styles/ and may not be loaded")
+
+
+def _make_fetcher(root: Path, result: RenderResult, cache: dict[str, bytes]) -> Any:
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class SandboxFetcher(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            try:
+                path = sandbox_path(root, url)
+            except SandboxRefusal as exc:
+                result.refused.append(str(exc))
+                raise
+            rel = path.relative_to(root).as_posix()
+            if rel not in cache:
+                try:
+                    cache[rel] = path.read_bytes()
+                except OSError as exc:
+                    result.refused.append(f"cannot read '{rel}': {exc.strerror}")
+                    raise SandboxRefusal(rel) from None
+            data = cache[rel]
+            result.reads[rel] = hashlib.sha256(data).hexdigest()
+            mime = mimetypes.guess_type(rel)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, data, {"Content-Type": mime})
+
+    return SandboxFetcher()
+
+
+class _Collect(logging.Handler):
+    def __init__(self, sink: list[str]) -> None:
+        super().__init__(logging.WARNING)
+        self.sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.sink.append(record.getMessage())
+
+
+class Renderer:
+    """A warm WeasyPrint: create once per process, call ``render`` for each job."""
+
+    def __init__(self) -> None:
+        # Fixed dates: nothing in a PDF may depend on when it was built.
+        os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
+        from weasyprint.text.fonts import FontConfiguration
+
+        self.font_config = FontConfiguration()
+        self._files: dict[str, bytes] = {}
+
+    def render(self, job: RenderJob) -> RenderResult:
+        from weasyprint import HTML
+
+        root = Path(job.root)
+        result = RenderResult(pdf=b"")
+        base_url = (root / job.html_path).as_uri()
+        fetcher = _make_fetcher(root, result, self._files)
+        logger = logging.getLogger("weasyprint")
+        handler = _Collect(result.warnings)
+        logger.addHandler(handler)
+        try:
+            document = HTML(string=job.html, base_url=base_url, url_fetcher=fetcher)
+            result.pdf = document.write_pdf(
+                font_config=self.font_config,
+                pdf_forms=job.pdf_forms,
+                pdf_tags=True,
+                pdf_identifier=True,  # derived from the content: same input, same ID
+                uncompressed_pdf=False,
+            )
+        finally:
+            logger.removeHandler(handler)
+        # Refusals are reported as errors; drop WeasyPrint's own echo of them.
+        result.warnings = [w for w in result.warnings if not any(r in w for r in result.refused) and "SandboxRefusal" not in w and "Failed to load" not in w]
+        return result

@@ -1,0 +1,247 @@
+"""Handout sources: find them, parse front matter with line numbers, validate bodies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from . import markdown, worksheets, yamlio
+from .errors import Problem
+from .project import Project
+
+KINDS = (
+    "information-handout",
+    "worksheet",
+    "exercise",
+    "formulation",
+    "therapy-tool",
+    "reading-list",
+    "treatment-guide",
+)
+AUDIENCES = ("client", "professional")
+REQUIRED = ("id", "kind", "title", "summary", "audience", "edition", "published", "review_due", "themes")
+OPTIONAL = ("superseded_by",)
+SAFE_SCHEMES = ("https", "http", "mailto")
+_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class Handout:
+    """One resource's validated front matter and its Markdown body."""
+
+    id: str
+    kind: str
+    title: str
+    summary: str
+    audience: str
+    edition: int
+    published: dt.date
+    review_due: dt.date
+    themes: tuple[str, ...]
+    superseded_by: str | None
+    path: str  # relative to the project root
+    body: str
+    body_line: int  # 1-based line of the body's first line in the file
+    field_lines: tuple[tuple[str, int], ...] = ()
+
+    def line_of(self, key: str) -> int:
+        return dict(self.field_lines).get(key, 1)
+
+    @property
+    def archived(self) -> bool:
+        return self.superseded_by is not None
+
+
+def discover(project: Project) -> list[Path]:
+    """Every handout source, sorted by file name so builds are deterministic."""
+    return sorted(project.handouts_dir.glob("*.md"))
+
+
+def read_text(path: Path, rel: str) -> tuple[str | None, list[Problem]]:
+    """Read UTF-8 text, or report the line of the first undecodable byte."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, [Problem(rel, line, f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x}); re-save it with UTF-8 encoding")]
+
+
+def _split_front_matter(text: str, rel: str) -> tuple[str, str, int] | Problem:
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return Problem(rel, 1, "missing front matter: the file must start with a '---' line, the YAML keys, then '---'")
+    for i in range(1, len(lines)):
+        if lines[i].strip() == "---":
+            return "\n".join(lines[1:i]), "\n".join(lines[i + 1 :]), i + 2
+    return Problem(rel, 1, "front matter is not closed: add a '---' line after the YAML keys")
+
+
+def _date(value: object) -> dt.date | None:
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def parse_handout(path: Path, project: Project) -> tuple[Handout | None, list[Problem]]:
+    """Parse and validate one handout's front matter (the body is checked separately)."""
+    rel = project.relative(path)
+    text, problems = read_text(path, rel)
+    if text is None:
+        return None, problems
+    split = _split_front_matter(text, rel)
+    if isinstance(split, Problem):
+        return None, [split]
+    front, body, body_line = split
+    located, problems = yamlio.load(front, rel, first_line=2)
+    if located is None:
+        return None, problems
+    data, lines = located.value, located.key_lines
+    if not isinstance(data, dict):
+        return None, [Problem(rel, 2, "front matter must be YAML keys (id: ..., kind: ...)")]
+
+    def at(key: str) -> int:
+        return lines.get(key, 2)
+
+    for key in data:
+        if key not in REQUIRED + OPTIONAL:
+            hint = difflib.get_close_matches(str(key), REQUIRED + OPTIONAL, n=1)
+            fix = f"did you mean '{hint[0]}'?" if hint else f"allowed keys: {', '.join(REQUIRED + OPTIONAL)}"
+            problems.append(Problem(rel, at(str(key)), f"unknown front-matter key '{key}'; {fix}"))
+    for key in REQUIRED:
+        if key not in data:
+            problems.append(Problem(rel, 2, f"missing front-matter key '{key}'"))
+    if "id" in data:
+        if not isinstance(data["id"], str) or not _ID_RE.match(data["id"]):
+            problems.append(Problem(rel, at("id"), "id must be lowercase words joined by hyphens, e.g. relaxed-breathing"))
+        elif data["id"] != path.stem:
+            problems.append(Problem(rel, at("id"), f"id '{data['id']}' does not match the file name; rename the file to {data['id']}.md or set id: {path.stem}"))
+    if "kind" in data and data["kind"] not in KINDS:
+        hint = difflib.get_close_matches(str(data["kind"]), KINDS, n=1)
+        fix = f"did you mean '{hint[0]}'?" if hint else f"use one of: {', '.join(KINDS)}"
+        problems.append(Problem(rel, at("kind"), f"unknown kind '{data['kind']}'; {fix}"))
+    if "audience" in data and data["audience"] not in AUDIENCES:
+        problems.append(Problem(rel, at("audience"), f"audience must be one of: {', '.join(AUDIENCES)}"))
+    for key in ("title", "summary"):
+        if key in data and (not isinstance(data[key], str) or not data[key].strip()):
+            problems.append(Problem(rel, at(key), f"'{key}' must be non-empty text"))
+    edition = data.get("edition")
+    if "edition" in data and (isinstance(edition, bool) or not isinstance(edition, int) or edition < 1):
+        problems.append(Problem(rel, at("edition"), "edition must be a whole number, 1 or more"))
+    dates: dict[str, dt.date] = {}
+    for key in ("published", "review_due"):
+        if key in data:
+            parsed = _date(data[key])
+            if parsed is None:
+                problems.append(Problem(rel, at(key), f"'{key}' is not a real date: {data[key]!r}; write it as YYYY-MM-DD"))
+            else:
+                dates[key] = parsed
+    if len(dates) == 2 and dates["review_due"] <= dates["published"]:
+        problems.append(Problem(rel, at("review_due"), "review_due must be after published"))
+    themes = data.get("themes", [])
+    if "themes" in data and (not isinstance(themes, list) or not all(isinstance(t, str) and _ID_RE.match(t) for t in themes)):
+        problems.append(Problem(rel, at("themes"), "themes must be a list of lowercase-hyphenated words, e.g. [relaxation, grounding]"))
+    superseded_by = data.get("superseded_by")
+    if superseded_by is not None and (not isinstance(superseded_by, str) or not _ID_RE.match(superseded_by)):
+        problems.append(Problem(rel, at("superseded_by"), "superseded_by must be the id of the current edition's resource"))
+    if problems:
+        return None, problems
+    handout = Handout(
+        id=data["id"],
+        kind=data["kind"],
+        title=data["title"].strip(),
+        summary=" ".join(data["summary"].split()),
+        audience=data["audience"],
+        edition=edition,  # type: ignore[arg-type]
+        published=dates["published"],
+        review_due=dates["review_due"],
+        themes=tuple(themes),
+        superseded_by=superseded_by,
+        path=rel,
+        body=body,
+        body_line=body_line,
+        field_lines=tuple(sorted(lines.items())),
+    )
+    return handout, []
+
+
+def check_body(handout: Handout, project: Project, reference_keys: set[str]) -> list[Problem]:
+    """Validate a body: no raw HTML, known citations, existing figures, safe links, worksheets."""
+    problems: list[Problem] = []
+    rel, offset = handout.path, handout.body_line
+    for token, line in markdown.walk(markdown.make_parser(allow_html=True).parse(handout.body)):
+        if token.type in ("html_block", "html_inline"):
+            problems.append(Problem(rel, offset + line, f"raw HTML is not allowed ({token.content.strip()[:40]!r}); use Markdown instead"))
+    for token, line in markdown.walk(markdown.make_parser().parse(handout.body)):
+        where = offset + line
+        if token.type == "citation":
+            for item in token.meta["items"]:
+                if item.key not in reference_keys:
+                    hint = difflib.get_close_matches(item.key, sorted(reference_keys), n=1)
+                    fix = f"did you mean '{hint[0]}'?" if hint else "add it to handouts/references.yaml"
+                    problems.append(Problem(rel, where, f"unknown citation key '{item.key}'; {fix}"))
+        elif token.type == "image":
+            problems.extend(check_figure(str(token.attrs.get("src", "")), project, rel, where))
+        elif token.type == "link_open":
+            href = str(token.attrs.get("href", ""))
+            if not href.startswith("#") and urlsplit(href).scheme.lower() not in SAFE_SCHEMES:
+                problems.append(Problem(rel, where, f"link '{href}' is not allowed; links must be https:// (or mailto:) addresses"))
+        elif token.type == "fence" and token.info.strip() == "worksheet":
+            _, found = worksheets.parse(token.content, rel, where + 1)
+            problems.extend(found)
+        elif token.type == "fence" and token.info.strip():
+            problems.append(Problem(rel, where, f"unknown fenced block '{token.info.strip()}'; only ```worksheet blocks are supported"))
+    return problems
+
+
+def check_figure(src: str, project: Project, rel: str, line: int) -> list[Problem]:
+    """A figure must be a relative path to an existing file inside handouts/."""
+    parts = urlsplit(src)
+    if parts.scheme or parts.netloc or src.startswith("/"):
+        return [Problem(rel, line, f"figure '{src}' must be a relative path inside handouts/, e.g. figures/diagram.svg")]
+    target = (project.handouts_dir / parts.path).resolve()
+    if not target.is_relative_to(project.handouts_dir.resolve()):
+        return [Problem(rel, line, f"figure '{src}' points outside handouts/; keep figures in handouts/figures/")]
+    if not target.is_file():
+        return [Problem(rel, line, f"missing figure '{src}'; add the file to handouts/{parts.path} or fix the path")]
+    return []
+
+
+@dataclass(frozen=True)
+class Library:
+    """All handouts of a project, by id, in file-name order."""
+
+    handouts: tuple[Handout, ...]
+
+    def get(self, resource_id: str) -> Handout:
+        return next(h for h in self.handouts if h.id == resource_id)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(h.id for h in self.handouts)
+
+
+def load_library(project: Project) -> tuple[Library, list[Problem]]:
+    """Parse every handout's front matter; cross-check links between resources."""
+    handouts: list[Handout] = []
+    problems: list[Problem] = []
+    paths = discover(project)
+    for path in paths:
+        handout, found = parse_handout(path, project)
+        problems.extend(found)
+        if handout is not None:
+            handouts.append(handout)
+    ids = {p.stem for p in paths}  # a resource that failed to parse is broken, not unknown
+    for h in handouts:
+        if h.superseded_by is not None and h.superseded_by not in ids:
+            problems.append(Problem(h.path, h.line_of("superseded_by"), f"superseded_by names an unknown resource '{h.superseded_by}'"))
+    if not handouts and not problems:
+        problems.append(Problem("handouts", 0, "no handouts found; add handouts/<id>.md files"))
+    return Library(tuple(handouts)), problems
