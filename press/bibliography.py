@@ -133,57 +133,92 @@ def year_suffixes(items: Iterable[dict[str, Any]]) -> dict[str, str]:
     return suffixes
 
 
+def apa_sort_key(item: dict[str, Any]) -> tuple[Any, ...]:
+    """APA 7 (9.44-9.47) reference order: authors' surnames and initials name by name
+    ("nothing precedes something"), then year (undated first), then title without a
+    leading article, which is also the order of the a/b suffixes."""
+    names = item.get("author") or item.get("editor") or []
+    people = tuple(
+        ((n.get("family") or n.get("literal") or "").lower(), (n.get("given") or "").lower())
+        for n in names
+    ) or ((_title_key(item), ""),)
+    year = _year(item)
+    return (people, (1, year) if year else (0, ""), _title_key(item))
+
+
 class Formatter:
-    """Formats one document's citations and reference list (HTML fragments)."""
+    """Formats one document's citations and reference list (HTML fragments).
 
-    def __init__(self, refs: References, style_path: Path, language: str, cited: Sequence[str], styles: dict[str, Any] | None = None) -> None:
-        from citeproc import CitationStylesBibliography, CitationStylesStyle, formatter
-        from citeproc.source.json import CiteProcJSON
+    citeproc-py formats each work on its own and the results are memoised in ``memo``
+    (shared by every document a process builds): formatting a work costs far more than
+    looking it up, and APA entries do not depend on the other works in the list.
+    """
 
-        keys = list(dict.fromkeys(cited))
-        chosen = [copy.deepcopy(refs.items[k]) for k in keys]
-        for item in chosen:
+    def __init__(
+        self,
+        refs: References,
+        style_path: Path,
+        language: str,
+        cited: Sequence[str],
+        memo: dict[Any, Any] | None = None,
+    ) -> None:
+        keys = list(dict.fromkeys(k.lower() for k in cited))
+        self._items = {k: copy.deepcopy(refs.items[k]) for k in keys}
+        for item in self._items.values():
             item.pop("year-suffix", None)
-        suffixes = year_suffixes(chosen)
-        for item in chosen:
-            if item["id"] in suffixes:
-                item["year-suffix"] = suffixes[item["id"]]
-        locale = CSL_LOCALES.get(language, CSL_LOCALES.get(language.split("-")[0], "en-US"))
-        styles = {} if styles is None else styles
-        if locale not in styles:
+        self._suffixes = year_suffixes(self._items.values())
+        for key, suffix in self._suffixes.items():
+            self._items[key]["year-suffix"] = suffix
+        self._locale = CSL_LOCALES.get(language, CSL_LOCALES.get(language.split("-")[0], "en-US"))
+        self._style_path = style_path
+        self._memo = {} if memo is None else memo
+
+    def _style(self) -> Any:
+        from citeproc import CitationStylesStyle
+
+        key = ("style", str(self._style_path), self._locale)
+        if key not in self._memo:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # citeproc-py warns about unsupported CSL features
-                styles[locale] = CitationStylesStyle(str(style_path), locale=locale, validate=False)
-        style = styles[locale]
-        self._bib = CitationStylesBibliography(style, CiteProcJSON(chosen), formatter.html)
-        from citeproc import Citation, CitationItem
+                self._memo[key] = CitationStylesStyle(str(self._style_path), locale=self._locale, validate=False)
+        return self._memo[key]
 
-        for key in keys:  # register every work up front so entries exist before citing
-            self._bib.register(Citation([CitationItem(key)]))
-        self._entries: dict[str, str] | None = None
+    def _bibliography(self, keys: Sequence[str]) -> Any:
+        from citeproc import CitationStylesBibliography, formatter
+        from citeproc.source.json import CiteProcJSON
+
+        return CitationStylesBibliography(self._style(), CiteProcJSON([self._items[k] for k in keys]), formatter.html)
 
     def cite(self, items: Sequence[CiteItem]) -> str:
         from citeproc import Citation, CitationItem
         from citeproc.source import Locator
 
-        citation = Citation([
-            CitationItem(i.key, locator=Locator("page", i.locator)) if i.locator else CitationItem(i.key)
-            for i in items
-        ])
-        self._bib.register(citation)
-        return str(self._bib.cite(citation, lambda item: None))
-
-    def _formatted(self) -> dict[str, str]:
-        if self._entries is None:
-            self._bib.sort()
-            texts = self._bib.bibliography()
-            self._entries = {item.key: str(text) for item, text in zip(self._bib.items, texts, strict=True)}
-        return self._entries
-
-    def entries(self) -> list[str]:
-        """Reference list entries (HTML), sorted as APA requires."""
-        return list(self._formatted().values())
+        signature = tuple((i.key.lower(), i.locator, self._suffixes.get(i.key.lower(), "")) for i in items)
+        memo_key = ("cite", str(self._style_path), self._locale, signature)
+        if memo_key not in self._memo:
+            bib = self._bibliography([k for k, _, _ in dict.fromkeys(signature)])
+            citation = Citation([
+                CitationItem(i.key, locator=Locator("page", i.locator)) if i.locator else CitationItem(i.key)
+                for i in items
+            ])
+            bib.register(citation)
+            self._memo[memo_key] = str(bib.cite(citation, lambda item: None))
+        return str(self._memo[memo_key])
 
     def entry(self, key: str) -> str:
-        """The reference entry of one work (for annotated reading lists)."""
-        return self._formatted()[key.lower()]
+        """The reference entry of one work."""
+        from citeproc import Citation, CitationItem
+
+        key = key.lower()
+        memo_key = ("entry", str(self._style_path), self._locale, key, self._suffixes.get(key, ""))
+        if memo_key not in self._memo:
+            bib = self._bibliography([key])
+            bib.register(Citation([CitationItem(key)]))
+            self._memo[memo_key] = str(bib.bibliography()[0])
+        return str(self._memo[memo_key])
+
+    def entries(self, keys: Sequence[str] | None = None) -> list[str]:
+        """Reference list entries (HTML) for ``keys`` (default: all cited), in APA order."""
+        chosen = list(dict.fromkeys(k.lower() for k in keys)) if keys is not None else list(self._items)
+        chosen.sort(key=lambda k: apa_sort_key(self._items[k]))
+        return [self.entry(k) for k in chosen]

@@ -30,19 +30,51 @@ _URL_RE = re.compile(r"(https?://[^\s<]+[^\s<.,;)])")
 
 
 class RecordingLoader(jinja2.FileSystemLoader):
-    """Loads templates and records each file read, with its content hash."""
+    """Loads templates and remembers which file each name came from, with its hash."""
 
-    def __init__(self, project: Project, reads: dict[str, str]) -> None:
+    def __init__(self, project: Project) -> None:
         super().__init__(str(project.root / TEMPLATES_DIR))
         self._project = project
-        self.reads = reads
+        self.files: dict[str, tuple[str, str]] = {}
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         source, filename, uptodate = super().get_source(environment, template)
-        if filename:
-            rel = self._project.relative(Path(filename))
-            self.reads[rel] = hashlib.sha256(source.encode()).hexdigest()
+        rel = self._project.relative(Path(filename))
+        self.files[template] = (rel, hashlib.sha256(source.encode()).hexdigest())
         return source, filename, uptodate
+
+
+class RecordingEnvironment(jinja2.Environment):
+    """A Jinja2 environment that notes every template a render uses, cached or not.
+
+    Templates are compiled once per process; ``extends`` and ``include`` still pass
+    through ``_load_template``, so each render's dependencies are recorded as used.
+    """
+
+    def __init__(self, project: Project) -> None:
+        self.recording_loader = RecordingLoader(project)
+        super().__init__(
+            loader=self.recording_loader,
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            auto_reload=True,  # a long-lived process (watch mode) sees edited templates
+        )
+        self.used: set[str] = set()
+        self.filters["css_string"] = css_string
+
+    def _load_template(self, name: str, globals: Any) -> jinja2.Template:
+        self.used.add(name)
+        return super()._load_template(name, globals)
+
+    def render(self, name: str, reads: dict[str, str], **context: Any) -> str:
+        self.used = set()
+        html = self.get_template(name).render(**context)
+        for used in sorted(self.used):
+            rel, digest = self.recording_loader.files[used]
+            reads[rel] = digest
+        return html
 
 
 def css_string(text: str) -> Any:
@@ -170,8 +202,8 @@ class Context:
     references: References
     language: str = "en"
     paper: str = "a4"
-    # Parsed CSL styles by locale: parsing the APA style costs more than formatting.
-    styles: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    # Parsed CSL styles and formatted references, shared by the documents of one process.
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
 def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str]) -> Composed:
@@ -192,7 +224,7 @@ def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str]) -> Co
     reads[STYLE_FILE] = hashlib.sha256(style_path.read_bytes()).hexdigest()
     for key in dict.fromkeys(in_text + entries):
         reads[f"reference:{key}"] = hashlib.sha256(ctx.references.digest_of(key).encode()).hexdigest()
-    formatter = Formatter(ctx.references, style_path, ctx.language, in_text + entries, ctx.styles)
+    formatter = Formatter(ctx.references, style_path, ctx.language, in_text + entries, ctx.memo)
     env: dict[str, Any] = {
         "formatter": formatter,
         "path": handout.path,
@@ -204,28 +236,20 @@ def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str]) -> Co
     body_html = _BodyRenderer().render(tokens, markdown.make_parser().options, env)
     # The reference list holds works cited in the text; a reading list's own entries
     # are printed in full where they stand.
-    reference_list: list[str] = []
-    if in_text:
-        cited_only = Formatter(ctx.references, style_path, ctx.language, in_text, ctx.styles)
-        reference_list = [_linkify(e) for e in cited_only.entries()]
+    reference_list = [_linkify(e) for e in formatter.entries(in_text)] if in_text else []
     locale = babel_locale(ctx.language)
     current = ctx.library.get(handout.superseded_by) if handout.superseded_by else None
-    jenv = jinja2.Environment(
-        loader=RecordingLoader(project, reads),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        cache_size=0,  # every render loads its templates, so every read is recorded
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    jenv.filters["css_string"] = css_string
-    template = jenv.get_template(f"kinds/{handout.kind}.html")
+    if "jinja" not in ctx.memo:
+        ctx.memo["jinja"] = RecordingEnvironment(project)
+    jenv: RecordingEnvironment = ctx.memo["jinja"]
     stylesheets = []
     for sheet in STYLESHEETS:
         reads[sheet] = hashlib.sha256((project.root / sheet).read_bytes()).hexdigest()
         stylesheets.append(url_for(sheet))
     settings = project.settings
-    html = template.render(
+    html = jenv.render(
+        f"kinds/{handout.kind}.html",
+        reads,
         h=handout,
         lang=ctx.language,
         direction="ltr",

@@ -111,7 +111,7 @@ def test_check_reports_located_error(project: Path, case: str) -> None:
 
 def test_non_utf8_file(project: Path) -> None:
     path = project / "handouts/calm-place.md"
-    data = path.read_bytes().replace("Sit comfortably.".encode(), "Sit comfortably \xe9t\xe9.".encode("latin-1"))
+    data = path.read_bytes().replace(b"Sit comfortably.", "Sit comfortably \xe9t\xe9.".encode("latin-1"))
     path.write_bytes(data)
     _fails(project, "handouts/calm-place.md:21: file is not valid UTF-8")
 

@@ -97,7 +97,7 @@ def test_every_citing_resource_has_a_references_section(built_library: Path) -> 
     for resource in IDS:
         body = (REPO / "handouts" / f"{resource}.md").read_text()
         text = pdf_text(built_library / "dist" / "handouts" / "en" / f"{resource}.pdf")
-        if resource.startswith("cft-") and "reading" in resource or resource == "cft-video-lectures":
+        if (resource.startswith("cft-") and "reading" in resource) or resource == "cft-video-lectures":
             continue  # reading lists print their works in full where they stand
         if re.search(r"\[@", body):
             assert "References" in text, resource
