@@ -111,6 +111,59 @@ def list_(project: Path) -> None:
         click.echo("  ".join(row))
 
 
+@cli.group()
+def i18n() -> None:
+    """Translation catalogs: extract templates, update catalogs, report status."""
+
+
+@i18n.command()
+@_PROJECT
+def extract(project: Path) -> None:
+    """Write translations/templates/<id>.pot and ui.pot where their messages changed."""
+    from press.i18n import extract_templates
+
+    written = extract_templates(project)
+    click.echo(f"{len(written)} template(s) written" + "".join(f"\n  {w}" for w in written))
+
+
+@i18n.command()
+@_PROJECT
+@click.option("--lang", "languages", multiple=True, metavar="L", help="Language to create or update (repeatable); default: every language with a catalog folder.")
+@click.option("--only", "only", multiple=True, metavar="ID", help="Only this resource's catalog, or 'ui' (repeatable).")
+def update(project: Path, languages: tuple[str, ...], only: tuple[str, ...]) -> None:
+    """Create or merge translations/<lang>/<id>.po; changed source text becomes fuzzy."""
+    from press.i18n import update_catalogs
+
+    written = update_catalogs(project, languages, only)
+    click.echo(f"{len(written)} catalog(s) written")
+
+
+@i18n.command()
+@_PROJECT
+@click.option("--lang", "languages", multiple=True, metavar="L", help="Language to report (repeatable); default: all with catalogs.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--fail-under", type=click.FloatRange(0, 100), default=None, metavar="PCT", help="Exit 1 if a language is less than PCT percent translated.")
+def status(project: Path, languages: tuple[str, ...], as_json: bool, fail_under: float | None) -> None:
+    """Per resource and language: complete, stale, partial or missing, with counts."""
+    from press.i18n import status_report
+
+    text, failing = status_report(project, languages, as_json, fail_under)
+    click.echo(text)
+    if failing:
+        click.echo(f"below {fail_under}%: {', '.join(failing)}", err=True)
+        sys.exit(1)
+
+
+@cli.command()
+@_PROJECT
+def languages(project: Path) -> None:
+    """List the registry's languages: tag, native name, script, direction and status."""
+    from press.i18n import language_rows
+
+    for row in language_rows(project):
+        click.echo("  ".join(row))
+
+
 def main() -> None:
     cli()
 

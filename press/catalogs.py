@@ -1,0 +1,190 @@
+"""gettext catalogs: one template and one catalog per resource and language.
+
+``extract`` writes translations/templates/<id>.pot (and ui.pot for interface strings),
+rewriting a file only when its messages changed. ``update`` creates or merges
+translations/<lang>/<id>.po with Babel's catalog update, which marks entries whose
+source changed as fuzzy. ``status`` says, per resource and language, whether a catalog
+is complete, stale (fuzzy entries), partial or missing.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po, write_po
+
+from .cache import atomic_write
+from .project import Project
+from .segments import segments
+from .sources import Library
+from .ui import UI_STRINGS
+
+TEMPLATES = "translations/templates"
+UI_DOMAIN = "ui"
+DRAFT_MARK = "DRAFT translation awaiting clinical review"
+HEADER = (
+    "Handout Press translations.\n"
+    "One catalog per resource and language; the message context is the resource id.\n"
+    "Keep Markdown markup, citations like [@key], link targets and {placeholders} as they are."
+)
+
+
+def template_path(project: Project, domain: str) -> Path:
+    return project.root / TEMPLATES / f"{domain}.pot"
+
+
+def catalog_path(project: Project, language: str, domain: str) -> Path:
+    return project.root / "translations" / language / f"{domain}.po"
+
+
+def build_template(project: Project, library: Library, domain: str) -> Catalog:
+    """The messages of one resource (or of the interface, for ``ui``)."""
+    catalog = Catalog(project="Handout Press", header_comment="# " + HEADER.replace("\n", "\n# "), fuzzy=False)
+    catalog.creation_date = catalog.revision_date = _epoch()
+    if domain == UI_DOMAIN:
+        for key, text in UI_STRINGS.items():
+            catalog.add(text, context=key, locations=[("press/ui.py", 0)])
+        return catalog
+    handout = library.get(domain)
+    for segment in segments(handout, project):
+        existing = catalog.get(segment.msgid, context=domain)
+        location = (segment.path, segment.line)
+        if existing is None:
+            catalog.add(segment.msgid, context=domain, locations=[location])
+        elif location not in existing.locations:
+            existing.locations.append(location)
+    return catalog
+
+
+def _epoch():  # type: ignore[no-untyped-def]
+    """Fixed header dates, so a catalog's bytes depend only on its messages."""
+    import datetime as dt
+
+    return dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def render_po(catalog: Catalog) -> bytes:
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=0, include_previous=True, sort_output=False)
+    return buffer.getvalue()
+
+
+def _messages(catalog: Catalog) -> list[tuple[object, ...]]:
+    return [(m.id, m.context, m.string, tuple(m.locations), tuple(sorted(m.flags)), m.previous_id) for m in catalog if m.id]
+
+
+def write_if_changed(path: Path, catalog: Catalog) -> bool:
+    """Write a catalog unless the file already holds the same messages (dates aside)."""
+    if path.is_file():
+        with path.open("rb") as handle:
+            old = read_po(handle, abort_invalid=False)
+        if _messages(old) == _messages(catalog) and old.header_comment == catalog.header_comment:
+            return False
+    atomic_write(path, render_po(catalog))
+    return True
+
+
+def domains(library: Library) -> list[str]:
+    return [*library.ids, UI_DOMAIN]
+
+
+def extract(project: Project, library: Library) -> list[str]:
+    """Write every template whose messages changed; return the paths written."""
+    written = []
+    for domain in domains(library):
+        path = template_path(project, domain)
+        if write_if_changed(path, build_template(project, library, domain)):
+            written.append(project.relative(path))
+    return written
+
+
+def update(project: Project, library: Library, languages: list[str], only: tuple[str, ...] = ()) -> list[str]:
+    """Create or merge each language's catalogs from the templates (run extract first)."""
+    written = []
+    for language in languages:
+        for domain in domains(library):
+            if only and domain not in only:
+                continue
+            template = build_template(project, library, domain)
+            path = catalog_path(project, language, domain)
+            if path.is_file():
+                with path.open("rb") as handle:
+                    catalog = read_po(handle, locale=language.replace("-", "_"), abort_invalid=False)
+                catalog.update(template, update_header_comment=False, update_creation_date=False)
+                catalog.obsolete.clear()  # gettext keeps them; a removed paragraph needs no translation
+            else:
+                catalog = Catalog(
+                    locale=language.replace("-", "_"),
+                    project="Handout Press",
+                    header_comment="# " + DRAFT_MARK + ".\n# " + HEADER.replace("\n", "\n# "),
+                    fuzzy=False,
+                )
+                catalog.creation_date = catalog.revision_date = _epoch()
+                for message in template:
+                    if message.id:
+                        catalog.add(message.id, "", context=message.context, locations=message.locations)
+            catalog.revision_date = _epoch()
+            if write_if_changed(path, catalog):
+                written.append(project.relative(path))
+    return written
+
+
+def load_catalog(project: Project, language: str, domain: str) -> Catalog | None:
+    path = catalog_path(project, language, domain)
+    if not path.is_file():
+        return None
+    with path.open("rb") as handle:
+        return read_po(handle, locale=language.replace("-", "_"), abort_invalid=False)
+
+
+def is_draft(catalog: Catalog) -> bool:
+    return DRAFT_MARK.lower() in (catalog.header_comment or "").lower()
+
+
+@dataclass(frozen=True)
+class Status:
+    language: str
+    resource: str
+    state: str  # complete, stale, partial, missing
+    total: int
+    translated: int
+    fuzzy: int
+    untranslated: int
+    draft: bool
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.translated / self.total if self.total else 100.0
+
+
+def status_of(project: Project, library: Library, language: str, domain: str) -> Status:
+    template = build_template(project, library, domain)
+    wanted = {(m.id, m.context) for m in template if m.id}
+    catalog = load_catalog(project, language, domain)
+    if catalog is None:
+        return Status(language, domain, "missing", len(wanted), 0, 0, len(wanted), False)
+    translated = fuzzy = 0
+    for msgid, context in wanted:
+        message = catalog.get(msgid, context=context)
+        if message is None or not message.string:
+            continue
+        if message.fuzzy:
+            fuzzy += 1
+        else:
+            translated += 1
+    untranslated = len(wanted) - translated - fuzzy
+    if translated == len(wanted):
+        state = "complete"
+    elif fuzzy:
+        state = "stale"
+    else:
+        state = "partial"
+    return Status(language, domain, state, len(wanted), translated, fuzzy, untranslated, is_draft(catalog))
+
+
+def status_json(statuses: list[Status]) -> str:
+    return json.dumps([asdict(s) | {"percent": round(s.percent, 1)} for s in statuses], indent=1, ensure_ascii=False)

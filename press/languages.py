@@ -1,0 +1,123 @@
+"""The language registry (translations/languages.yaml) and per-language typesetting facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from . import yamlio
+from .errors import PressError, Problem
+from .project import Project
+
+REGISTRY_FILE = "translations/languages.yaml"
+FONTS_FILE = "styles/fonts.yaml"
+# Scripts written without spaces between words: line-break opportunities are inserted.
+NO_SPACE_SCRIPTS = ("Mymr", "Khmr", "Laoo", "Thai")
+
+
+@dataclass(frozen=True)
+class Language:
+    """One registry entry."""
+
+    tag: str
+    name: str
+    script: str
+    direction: str
+    body_fonts: tuple[str, ...] = ()
+    heading_fonts: tuple[str, ...] = ()
+
+    @property
+    def babel_tag(self) -> str:
+        return {"en": "en_GB", "zh-Hans": "zh_Hans_CN", "zh-Hant": "zh_Hant_TW"}.get(self.tag, self.tag.replace("-", "_"))
+
+    @cached_property
+    def native_name(self) -> str:
+        from babel import Locale
+
+        locale = Locale.parse(self.tag.replace("-", "_"))
+        name = locale.get_display_name(locale) or self.name
+        return name[:1].upper() + name[1:] if self.script in ("Latn", "Cyrl", "Grek", "Armn", "Geor") else name
+
+    @property
+    def rtl(self) -> bool:
+        return self.direction == "rtl"
+
+    @property
+    def needs_word_breaks(self) -> bool:
+        return self.script in NO_SPACE_SCRIPTS
+
+
+@dataclass(frozen=True)
+class Registry:
+    languages: tuple[Language, ...]
+
+    @property
+    def source(self) -> Language:
+        return self.languages[0]
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return tuple(lang.tag for lang in self.languages)
+
+    def get(self, tag: str) -> Language:
+        for lang in self.languages:
+            if lang.tag == tag:
+                return lang
+        raise KeyError(tag)
+
+
+def load_registry(project: Project) -> Registry:
+    """Read the registry and the font stacks; every problem is reported with its line."""
+    from babel import Locale, UnknownLocaleError
+
+    path = project.root / REGISTRY_FILE
+    if not path.is_file():
+        return Registry((Language("en", "English", "Latn", "ltr", ("Noto Sans",), ("Noto Serif",)),))
+    problems: list[Problem] = []
+    located, found = yamlio.load(path.read_text(encoding="utf-8"), REGISTRY_FILE)
+    fonts_located, fonts_found = yamlio.load((project.root / FONTS_FILE).read_text(encoding="utf-8"), FONTS_FILE)
+    problems += found + fonts_found
+    if located is None or fonts_located is None:
+        raise PressError(problems)
+    fonts = fonts_located.value or {}
+    scripts: dict[str, dict[str, list[str]]] = fonts.get("scripts", {})
+    per_language: dict[str, dict[str, list[str]]] = fonts.get("languages", {})
+    languages: list[Language] = []
+    seen: set[str] = set()
+    entries = located.value if isinstance(located.value, list) else []
+    for entry, line in zip(entries, located.item_lines, strict=False):
+        if not isinstance(entry, dict) or not {"tag", "name", "script", "direction"} <= set(entry):
+            problems.append(Problem(REGISTRY_FILE, line, "each language needs tag, name, script and direction"))
+            continue
+        tag = str(entry["tag"])
+        if tag in seen:
+            problems.append(Problem(REGISTRY_FILE, line, f"language '{tag}' is listed twice"))
+            continue
+        seen.add(tag)
+        try:
+            Locale.parse(tag.replace("-", "_"))
+        except (UnknownLocaleError, ValueError):
+            problems.append(Problem(REGISTRY_FILE, line, f"Babel does not know the language '{tag}'; use a CLDR tag"))
+        if entry["direction"] not in ("ltr", "rtl"):
+            problems.append(Problem(REGISTRY_FILE, line, "direction must be ltr or rtl"))
+        stack = per_language.get(tag) or scripts.get(str(entry["script"]))
+        if stack is None:
+            problems.append(Problem(REGISTRY_FILE, line, f"no font stack for script '{entry['script']}' in {FONTS_FILE}"))
+            continue
+        languages.append(Language(tag, str(entry["name"]), str(entry["script"]), str(entry["direction"]), tuple(stack["body"]), tuple(stack["headings"])))
+    if problems:
+        raise PressError(problems)
+    return Registry(tuple(languages))
+
+
+def font_files(families: tuple[str, ...]) -> list[Path]:
+    """The font files fontconfig picks for each family (regular weight), for glyph checks."""
+    import subprocess
+
+    files = []
+    for family in families:
+        out = subprocess.run(["fc-match", "--format=%{file}", f"{family}:style=Regular"], capture_output=True, text=True, check=False).stdout
+        if out:
+            files.append(Path(out))
+    return files
