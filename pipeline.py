@@ -71,12 +71,13 @@ def cli() -> None:
 @click.option("--keep-html", is_flag=True, help="Also write the exact HTML given to WeasyPrint to dist/html/<lang>/<id>.html.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel render workers; default: number of cores.")
 @click.option("--explain", is_flag=True, help="Print why each output is, or is not, rebuilt.")
-def build(project: Path, only: tuple[str, ...], languages: tuple[str, ...], paper: str | None, force: bool, keep_html: bool, jobs: int | None, explain: bool) -> None:
+@click.option("--allow-incomplete", is_flag=True, help="Build drafts from incomplete translations; untranslated passages print in English, marked.")
+def build(project: Path, only: tuple[str, ...], languages: tuple[str, ...], paper: str | None, force: bool, keep_html: bool, jobs: int | None, explain: bool, allow_incomplete: bool) -> None:
     """Build the PDFs that are out of date into dist/."""
     from press.build import BuildOptions
     from press.build import build as run_build
 
-    options = BuildOptions(only, languages, paper, force, keep_html, jobs or os.cpu_count() or 1, explain)
+    options = BuildOptions(only, languages, paper, force, keep_html, jobs or os.cpu_count() or 1, explain, allow_incomplete)
     progress = _Progress()
     try:
         summary = run_build(project, options, say=lambda m: click.echo(m, err=True), progress=progress.advance)
@@ -84,6 +85,9 @@ def build(project: Path, only: tuple[str, ...], languages: tuple[str, ...], pape
         progress.close()
     for warning in summary.warnings:
         click.echo(warning, err=True)
+    if not explain:
+        for line in summary.skipped_by_language():
+            click.echo(line, err=True)
     click.echo(summary.line())
 
 
@@ -95,7 +99,7 @@ def check(project: Path) -> None:
     from press.project import load_project
     from press.validate import validate
 
-    checked = validate(load_project(project))
+    checked = validate(load_project(project), catalogs=True)
     if checked.problems:
         raise PressError(checked.problems)
     click.echo(f"ok: {len(checked.library.handouts)} resources, {len(checked.references.items)} references")

@@ -22,7 +22,8 @@ from .compose import Context, compose
 from .errors import PressError, Problem
 from .project import Project
 from .render import RenderJob, RenderResult
-from .sources import Handout
+from .languages import Language, Registry, load_registry
+from .sources import Handout, Library
 from .validate import validate
 
 LOCK_FILE = "dist/.press/lock"
@@ -40,6 +41,7 @@ class BuildOptions:
     keep_html: bool = False
     jobs: int = 1
     explain: bool = False
+    allow_incomplete: bool = False
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class Target:
     handout: Handout
     language: str
     output: str  # relative path of the PDF
+    draft: bool = False  # built with --allow-incomplete from an incomplete catalog
 
     @property
     def html_path(self) -> str:
@@ -66,6 +69,14 @@ class BuildSummary:
         if self.skipped:
             parts.append(f"skipped {len(self.skipped)}")
         return ", ".join(parts) + f" in {self.seconds:.2f}s"
+
+    def skipped_by_language(self) -> list[str]:
+        """One line per language and reason: what was not built and why."""
+        counts: dict[tuple[str, str], int] = {}
+        for output, reason in self.skipped:
+            language = output.split("/")[2]
+            counts[(language, reason.split(" (")[0])] = counts.get((language, reason.split(" (")[0]), 0) + 1
+        return [f"skipped {n} in {lang}: {reason}" for (lang, reason), n in sorted(counts.items())]
 
 
 def tool_versions() -> str:
@@ -102,10 +113,42 @@ def build_lock(project: Project, say: Callable[[str], None]) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def plan(project: Project, handouts: tuple[Handout, ...], options: BuildOptions) -> list[Target]:
-    languages = options.languages or project.settings.languages
-    selected = [h for h in handouts if not options.only or h.id in options.only]
-    return [Target(h, lang, f"dist/handouts/{lang}/{h.id}.pdf") for lang in languages for h in selected]
+def build_languages(project: Project, registry: Registry, options: BuildOptions) -> list[Language]:
+    """The languages to build: --lang, else pipeline.yaml (``all`` means the registry)."""
+    wanted = options.languages or project.settings.languages
+    if "all" in wanted:
+        return list(registry.languages)
+    unknown = [tag for tag in wanted if tag not in registry.tags]
+    if unknown:
+        raise PressError([Problem("translations/languages.yaml", 0, f"language '{tag}' is not in the registry") for tag in unknown])
+    return [registry.get(tag) for tag in wanted]
+
+
+def plan(project: Project, library: Library, languages: list[Language], options: BuildOptions, summary: BuildSummary) -> list[Target]:
+    """Every output to consider; a translation that is not complete is skipped, with the
+    reason, unless --allow-incomplete asks for a draft with English fallbacks."""
+    from .catalogs import catalog_path, status_of
+
+    selected = [h for h in library.handouts if not options.only or h.id in options.only]
+    targets = []
+    for lang in languages:
+        for h in selected:
+            output = f"dist/handouts/{lang.tag}/{h.id}.pdf"
+            if lang.is_source:
+                targets.append(Target(h, lang.tag, output))
+                continue
+            if catalog_path(project, lang.tag, h.id).is_file():
+                status = status_of(project, library, lang.tag, h.id)
+                state, detail = status.state, f"{status.translated}/{status.total} translated, {status.fuzzy} fuzzy"
+            else:
+                state, detail = "missing", "no catalog"
+            if state == "complete":
+                targets.append(Target(h, lang.tag, output))
+            elif options.allow_incomplete:
+                targets.append(Target(h, lang.tag, output, draft=True))
+            else:
+                summary.skipped.append((output, f"translation {state} ({detail})"))
+    return targets
 
 
 def static_key(project: Project, target: Target, paper: str, versions: str, current: Handout | None) -> dict[str, str]:
@@ -119,6 +162,7 @@ def static_key(project: Project, target: Target, paper: str, versions: str, curr
         "language": target.language,
         "versions": versions,
         "current edition": f"{current.title}|{current.edition}" if current else "",
+        "policy": "draft with source-language fallbacks" if target.draft else "complete translations only",
     }
 
 
@@ -132,7 +176,13 @@ def build(root: Path, options: BuildOptions, say: Callable[[str], None] = print,
     if checked.problems:
         raise PressError(checked.problems)
     paper = options.paper or project.settings.paper
-    ctx_by_lang = {lang: Context(project, checked.library, checked.references, lang, paper) for lang in options.languages or project.settings.languages}
+    registry = load_registry(project)
+    languages = build_languages(project, registry, options)
+    memo: dict[object, object] = {}  # shared by every language's context: templates, CSL
+    ctx_by_lang = {
+        lang.tag: Context(project, checked.library, checked.references, lang, paper, options.allow_incomplete, memo)
+        for lang in languages
+    }
     summary = BuildSummary()
     with build_lock(project, say):
         records = Records.load(project.root)
@@ -142,7 +192,7 @@ def build(root: Path, options: BuildOptions, say: Callable[[str], None] = print,
         hasher = InputHasher(project.root, virtual)
         versions = tool_versions()
         todo: list[tuple[Target, dict[str, str]]] = []
-        for target in plan(project, checked.library.handouts, options):
+        for target in plan(project, checked.library, languages, options, summary):
             h = target.handout
             current = checked.library.get(h.superseded_by) if h.superseded_by else None
             static = static_key(project, target, paper, versions, current)
@@ -155,6 +205,9 @@ def build(root: Path, options: BuildOptions, say: Callable[[str], None] = print,
                 summary.up_to_date.append(target.output)
             else:
                 todo.append((target, static))
+        if options.explain:
+            for output, why in summary.skipped:
+                say(f"{output}: skipped, {why}")
         if todo:
             problems = _render_all(project, ctx_by_lang, todo, records, options, summary, progress)
             if problems:
@@ -180,6 +233,9 @@ def _render_all(
         for target, static in todo:
             h = target.handout
             composed = compose(h, ctx_by_lang[target.language], _relative_from(target.html_path))
+            if composed.problems:
+                problems.extend(composed.problems)
+                continue
             if options.keep_html:
                 atomic_write(project.root / target.html_path, composed.html.encode())
             job = RenderJob(str(project.root), composed.html, target.html_path, h.path, pdf_forms=True)

@@ -9,6 +9,7 @@ is complete, stale (fuzzy entries), partial or missing.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from dataclasses import asdict, dataclass
@@ -60,11 +61,9 @@ def build_template(project: Project, library: Library, domain: str) -> Catalog:
     return catalog
 
 
-def _epoch():  # type: ignore[no-untyped-def]
+def _epoch() -> dt.datetime:
     """Fixed header dates, so a catalog's bytes depend only on its messages."""
-    import datetime as dt
-
-    return dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    return dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
 def render_po(catalog: Catalog) -> bytes:

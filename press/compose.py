@@ -22,7 +22,9 @@ from . import markdown, worksheets
 from .bibliography import STYLE_FILE, Formatter, References
 from .project import Project
 from .sources import SAFE_SCHEMES, Handout, Library
-from .ui import UI_STRINGS, babel_locale
+from .errors import Problem
+from .languages import SOURCE_LANGUAGE, Language
+from .ui import UI_STRINGS
 
 TEMPLATES_DIR = "styles/templates"
 STYLESHEETS = ("styles/print.css",)
@@ -91,10 +93,12 @@ def css_string(text: str) -> Any:
 
 @dataclass
 class Composed:
-    """The HTML of one document and everything that was read to make it."""
+    """The HTML of one document, everything read to make it, and problems found."""
 
     html: str
     reads: dict[str, str] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    fallbacks: int = 0  # source-language passages in a draft (--allow-incomplete) build
 
 
 class _BodyRenderer(RendererHTML):
@@ -108,8 +112,9 @@ class _BodyRenderer(RendererHTML):
         formatter: Formatter = env["formatter"]
         if token.meta.get("entry"):
             key = token.meta["items"][0].key
-            return f'<span class="ref-entry">{_linkify(formatter.entry(key))}</span>'
-        return f'<span class="cite">{formatter.cite(token.meta["items"])}</span>'
+            return f'<span class="ref-entry" dir="ltr">{_linkify(formatter.entry(key))}</span>'
+        # dir=ltr isolates Latin-script citations inside right-to-left text.
+        return f'<span class="cite" dir="ltr">{formatter.cite(token.meta["items"])}</span>'
 
     def fence(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         token = tokens[idx]
@@ -121,11 +126,11 @@ class _BodyRenderer(RendererHTML):
         token = tokens[idx]
         src = str(token.attrs.get("src", ""))
         alt = self.renderInlineAsText(token.children or [], options, env)
-        url = env["to_url"]("handouts/" + src)
-        return (
-            f'<figure class="figure"><img src="{escape(url)}" alt="{escape(alt)}">'
-            f"<figcaption>{escape(alt)}</figcaption></figure>"
-        )
+        if src.endswith(".svg"):
+            art = f'<div class="figure-art" role="img" aria-label="{escape(alt)}">{env["figure"](src)}</div>'
+        else:
+            art = f'<img src="{escape(env["to_url"]("handouts/" + src))}" alt="{escape(alt)}">'
+        return f'<figure class="figure">{art}<figcaption>{escape(alt)}</figcaption></figure>'
 
     def heading_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         token = tokens[idx]
@@ -200,23 +205,64 @@ class Context:
     project: Project
     library: Library
     references: References
-    language: str = "en"
+    language: Language = SOURCE_LANGUAGE
     paper: str = "a4"
-    # Parsed CSL styles and formatted references, shared by the documents of one process.
+    allow_incomplete: bool = False
+    # Parsed CSL styles, formatted references and compiled templates, shared by the
+    # documents one process composes.
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
-def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str]) -> Composed:
-    """Render one handout to the HTML given to WeasyPrint; record what was read.
+def _catalog(ctx: Context, domain: str, reads: dict[str, str]) -> Any:
+    """Load one catalog of the context's language and record that it was read."""
+    from .catalogs import catalog_path, load_catalog
 
-    ``url_for`` maps a project-relative path (``styles/print.css``) to the URL the HTML uses.
+    path = catalog_path(ctx.project, ctx.language.tag, domain)
+    if not path.is_file():
+        return None
+    reads[ctx.project.relative(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return load_catalog(ctx.project, ctx.language.tag, domain)
+
+
+def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str]) -> Composed:
+    """Render one handout in one language to the HTML given to WeasyPrint.
+
+    ``url_for`` maps a project-relative path (``styles/print.css``) to the URL the HTML
+    uses. Everything read on the way is recorded with its hash; problems with the
+    language's catalogs (broken markup, dropped citations) are returned, located.
     """
     from babel.dates import format_date
 
+    from .catalogs import is_draft
+    from .translate import Translation, break_words_in_tokens, check_catalog, localise, ui_strings, usable_messages
+
     reads: dict[str, str] = {}
-    project = ctx.project
-    ui = dict(UI_STRINGS)
+    problems: list[Problem] = []
+    project, lang = ctx.project, ctx.language
+    catalog = ui_catalog = None
+    if not lang.is_source:
+        catalog = _catalog(ctx, handout.id, reads)
+        ui_catalog = _catalog(ctx, "ui", reads)
+        for domain, found in ((handout.id, catalog), ("ui", ui_catalog)):
+            if found is not None:
+                rel = f"translations/{lang.tag}/{domain}.po"
+                problems += check_catalog(found, rel, ui=domain == "ui")
+    ui = ui_strings(ui_catalog, UI_STRINGS)
+    translation = Translation(lang.tag, usable_messages(catalog), ui, ctx.allow_incomplete)
+    breaks = lang.needs_word_breaks
+
+    def text(source: str) -> str:
+        out = translation(source)
+        if breaks:
+            from .translate import insert_word_breaks
+
+            out = insert_word_breaks(out, lang.tag)
+        return out
+
     tokens = markdown.make_parser().parse(handout.body)
+    fallbacks = localise(tokens, translation)
+    if breaks:
+        break_words_in_tokens(tokens, lang.tag)
     if handout.kind == "reading-list":
         _mark_reading_entries(tokens)
     in_text, entries = cited_keys(tokens)
@@ -224,21 +270,25 @@ def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str]) -> Co
     reads[STYLE_FILE] = hashlib.sha256(style_path.read_bytes()).hexdigest()
     for key in dict.fromkeys(in_text + entries):
         reads[f"reference:{key}"] = hashlib.sha256(ctx.references.digest_of(key).encode()).hexdigest()
-    formatter = Formatter(ctx.references, style_path, ctx.language, in_text + entries, ctx.memo)
+    formatter = Formatter(ctx.references, style_path, lang.tag, in_text + entries, ctx.memo)
+    font_family = ", ".join(f"'{f}'" for f in lang.body_fonts) if not lang.is_source else None
     env: dict[str, Any] = {
         "formatter": formatter,
         "path": handout.path,
         "resource_id": handout.id,
         "labels": {"example": ui["example"]},
-        "translate": lambda text: text,
+        "translate": text,
         "to_url": url_for,
+        "figure": lambda src: _figure(project, src, text, font_family, reads),
     }
     body_html = _BodyRenderer().render(tokens, markdown.make_parser().options, env)
     # The reference list holds works cited in the text; a reading list's own entries
     # are printed in full where they stand.
     reference_list = [_linkify(e) for e in formatter.entries(in_text)] if in_text else []
-    locale = babel_locale(ctx.language)
     current = ctx.library.get(handout.superseded_by) if handout.superseded_by else None
+    current_title = None
+    if current is not None:
+        current_title = current.title if lang.is_source else Translation(lang.tag, usable_messages(_catalog(ctx, current.id, reads)), ui).text(current.title)[0]
     if "jinja" not in ctx.memo:
         ctx.memo["jinja"] = RecordingEnvironment(project)
     jenv: RecordingEnvironment = ctx.memo["jinja"]
@@ -246,27 +296,52 @@ def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str]) -> Co
     for sheet in STYLESHEETS:
         reads[sheet] = hashlib.sha256((project.root / sheet).read_bytes()).hexdigest()
         stylesheets.append(url_for(sheet))
-    settings = project.settings
+    for fonts_file in ("styles/fonts.yaml", "translations/languages.yaml"):
+        if (project.root / fonts_file).is_file():
+            reads[fonts_file] = hashlib.sha256((project.root / fonts_file).read_bytes()).hexdigest()
     html = jenv.render(
         f"kinds/{handout.kind}.html",
         reads,
         h=handout,
-        lang=ctx.language,
-        direction="ltr",
+        title=text(handout.title),
+        summary=text(handout.summary),
+        lang=lang.tag,
+        direction=lang.direction,
+        body_fonts=_font_list(lang.body_fonts, "sans-serif"),
+        heading_fonts=_font_list(lang.heading_fonts, "serif"),
+        italic=lang.script in ("Latn", "Cyrl", "Grek"),
+        field_fonts=_font_list(("Noto Sans",) if lang.script in ("Hans", "Hant", "Jpan", "Kore") else lang.body_fonts, "sans-serif"),
         ui=ui,
         kind_label=ui[f"kind.{handout.kind}"],
         body=_markup(body_html),
         references=[_markup(e) for e in reference_list],
-        published=format_date(handout.published, "long", locale=locale),
-        review_due=format_date(handout.review_due, "long", locale=locale),
+        published=format_date(handout.published, "long", locale=lang.babel_tag),
+        review_due=format_date(handout.review_due, "long", locale=lang.babel_tag),
         created=handout.published.isoformat(),
         current=current,
-        settings=settings,
+        current_title=current_title,
+        settings=project.settings,
         paper=ctx.paper,
         stylesheets=stylesheets,
         fillable=any(t.type == "fence" and t.info.strip() == "worksheet" for t in tokens),
+        draft=catalog is not None and is_draft(catalog),
+        incomplete=fallbacks > 0 or bool(translation.missing),
     )
-    return Composed(html=html, reads=reads)
+    return Composed(html=html, reads=reads, problems=problems, fallbacks=len(translation.missing))
+
+
+def _figure(project: Project, src: str, translate: Callable[[str], str], font_family: str | None, reads: dict[str, str]) -> str:
+    from .figures import inline_svg
+
+    path = project.handouts_dir / src
+    markup, digest = inline_svg(path, translate, font_family)
+    reads[project.relative(path)] = digest
+    return markup
+
+
+def _font_list(families: tuple[str, ...], generic: str) -> Any:
+    """A CSS font-family value; family names come from styles/fonts.yaml, quoted for CSS."""
+    return _markup(", ".join(css_string(f) for f in families) + f", {generic}")
 
 
 def _markup(text: str) -> Any:

@@ -40,12 +40,20 @@ class Language:
         return name[:1].upper() + name[1:] if self.script in ("Latn", "Cyrl", "Grek", "Armn", "Geor") else name
 
     @property
+    def is_source(self) -> bool:
+        return self.tag == SOURCE_TAG
+
+    @property
     def rtl(self) -> bool:
         return self.direction == "rtl"
 
     @property
     def needs_word_breaks(self) -> bool:
         return self.script in NO_SPACE_SCRIPTS
+
+
+SOURCE_TAG = "en"
+SOURCE_LANGUAGE = Language(SOURCE_TAG, "English", "Latn", "ltr", ("Noto Sans",), ("Noto Serif",))
 
 
 @dataclass(frozen=True)
@@ -73,7 +81,7 @@ def load_registry(project: Project) -> Registry:
 
     path = project.root / REGISTRY_FILE
     if not path.is_file():
-        return Registry((Language("en", "English", "Latn", "ltr", ("Noto Sans",), ("Noto Serif",)),))
+        return Registry((SOURCE_LANGUAGE,))
     problems: list[Problem] = []
     located, found = yamlio.load(path.read_text(encoding="utf-8"), REGISTRY_FILE)
     fonts_located, fonts_found = yamlio.load((project.root / FONTS_FILE).read_text(encoding="utf-8"), FONTS_FILE)

@@ -23,7 +23,8 @@ class Settings:
     copyright:    copyright line printed in every footer.
     licence:      licence line printed in every footer.
     paper:        ``a4`` (default) or ``letter``.
-    languages:    language tags to build, in order; ``en`` is the source language.
+    languages:    language tags to build, or ``all`` for every language in the registry
+                  (translations/languages.yaml); ``en`` is the source language.
     """
 
     organisation: str
@@ -103,8 +104,10 @@ def load_project(root: Path) -> Project:
     if paper not in PAPER_SIZES:
         problems.append(Problem(rel, lines.get("paper", 1), f"paper must be one of {', '.join(PAPER_SIZES)}, not {paper!r}"))
     languages = data.get("languages", ["en"])
+    if languages == "all":
+        languages = ["all"]
     if not isinstance(languages, list) or not all(isinstance(x, str) and x for x in languages):
-        problems.append(Problem(rel, lines.get("languages", 1), "languages must be a list of language tags, e.g. [en, es]"))
+        problems.append(Problem(rel, lines.get("languages", 1), "languages must be 'all' or a list of language tags, e.g. [en, es]"))
         languages = ["en"]
     if problems:
         raise PressError(problems)

@@ -19,6 +19,8 @@ UI_STRINGS: dict[str, str] = {
     "archived_title": "Archived edition",
     "archived_body": "This is edition {edition}, kept for reference only. It has been replaced by “{title}” (edition {current}). Please use the current edition with clients.",
     "for_professionals": "For professionals",
+    "draft_notice": "Draft translation awaiting clinical review. Check with your clinician before relying on it.",
+    "incomplete_notice": "Draft build: passages marked at the margin are not yet translated and appear in English.",
     "kind.information-handout": "Information handout",
     "kind.worksheet": "Worksheet",
     "kind.exercise": "Exercise",
@@ -27,10 +29,3 @@ UI_STRINGS: dict[str, str] = {
     "kind.reading-list": "Reading list",
     "kind.treatment-guide": "Treatment guide",
 }
-
-# Babel locale used for dates and numbers, where it differs from the language tag.
-BABEL_LOCALES = {"en": "en_GB", "zh-Hans": "zh_Hans_CN", "zh-Hant": "zh_Hant_TW"}
-
-
-def babel_locale(language: str) -> str:
-    return BABEL_LOCALES.get(language, language.replace("-", "_"))

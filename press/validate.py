@@ -17,8 +17,12 @@ class Checked:
     problems: tuple[Problem, ...]
 
 
-def validate(project: Project, only: tuple[str, ...] = ()) -> Checked:
-    """Load and check the library; ``only`` limits the body checks to some resources."""
+def validate(project: Project, only: tuple[str, ...] = (), catalogs: bool = False) -> Checked:
+    """Load and check the library; ``only`` limits the body checks to some resources.
+
+    ``catalogs`` also checks the language registry and every translation catalog (what
+    ``check`` does; a build checks the catalogs of what it renders, as it renders).
+    """
     library, problems = load_library(project)
     references, ref_problems = load_references(project)
     problems += ref_problems
@@ -30,4 +34,50 @@ def validate(project: Project, only: tuple[str, ...] = ()) -> Checked:
     for handout in library.handouts:
         if not only or handout.id in only:
             problems += check_body(handout, project, keys)
+    if catalogs:
+        problems += check_catalogs(project, library)
     return Checked(library, references, tuple(sorted(set(problems))))
+
+
+def check_catalogs(project: Project, library: Library) -> list[Problem]:
+    """Every catalog: readable, for a known resource, markup kept, glyphs covered."""
+    from babel.messages.pofile import PoFileError, read_po
+
+    from .catalogs import UI_DOMAIN
+    from .errors import PressError
+    from .fonts import FontCoverage, check_text
+    from .languages import load_registry
+    from .translate import check_catalog
+
+    problems: list[Problem] = []
+    try:
+        registry = load_registry(project)
+    except PressError as exc:
+        return list(exc.problems)
+    coverage = FontCoverage()
+    known = set(library.ids) | {UI_DOMAIN}
+    folder = project.root / "translations"
+    for lang_dir in sorted(p for p in folder.iterdir() if p.is_dir() and p.name != "templates") if folder.is_dir() else []:
+        if lang_dir.name not in registry.tags:
+            problems.append(Problem(project.relative(lang_dir), 0, f"'{lang_dir.name}' is not in translations/languages.yaml; add it there or rename the folder"))
+            continue
+        language = registry.get(lang_dir.name)
+        covered, not_installed = coverage.covered(language.body_fonts)
+        for family in not_installed:
+            problems.append(Problem("styles/fonts.yaml", 0, f"font '{family}' for {language.tag} is not installed; install its Debian package"))
+        for po in sorted(lang_dir.glob("*.po")):
+            rel = project.relative(po)
+            if po.stem not in known:
+                problems.append(Problem(rel, 0, f"no resource '{po.stem}' in handouts/; delete the catalog or fix its name"))
+                continue
+            try:
+                with po.open("rb") as handle:
+                    catalog = read_po(handle, abort_invalid=True)
+            except (PoFileError, UnicodeDecodeError, ValueError) as exc:
+                problems.append(Problem(rel, getattr(exc, "lineno", 0) or 0, f"unreadable catalog: {exc}"))
+                continue
+            problems += check_catalog(catalog, rel, ui=po.stem == UI_DOMAIN)
+            for message in catalog:
+                if message.id and message.string and not message.fuzzy:
+                    problems += check_text(str(message.string), covered, rel, message.lineno or 0, language.tag, language.body_fonts)
+    return problems
