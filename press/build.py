@@ -20,9 +20,9 @@ from . import cache
 from .cache import InputHasher, Record, Records, atomic_write, sha256, why_outdated
 from .compose import Context, compose
 from .errors import PressError, Problem
+from .languages import Language, Registry, load_registry
 from .project import Project
 from .render import RenderJob, RenderResult
-from .languages import Language, Registry, load_registry
 from .sources import Handout, Library
 from .validate import validate
 

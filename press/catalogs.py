@@ -26,6 +26,7 @@ from .ui import UI_STRINGS
 
 TEMPLATES = "translations/templates"
 UI_DOMAIN = "ui"
+TRANSLATOR = "Handout Press draft translation <translations@handout-press.invalid>"
 DRAFT_MARK = "DRAFT translation awaiting clinical review"
 HEADER = (
     "Handout Press translations.\n"
@@ -44,11 +45,11 @@ def catalog_path(project: Project, language: str, domain: str) -> Path:
 
 def build_template(project: Project, library: Library, domain: str) -> Catalog:
     """The messages of one resource (or of the interface, for ``ui``)."""
-    catalog = Catalog(project="Handout Press", header_comment="# " + HEADER.replace("\n", "\n# "), fuzzy=False)
+    catalog = Catalog(project="Handout Press", version="1", header_comment="# " + HEADER.replace("\n", "\n# "), fuzzy=False)
     catalog.creation_date = catalog.revision_date = _epoch()
     if domain == UI_DOMAIN:
         for key, text in UI_STRINGS.items():
-            catalog.add(text, context=key, locations=[("press/ui.py", 0)])
+            catalog.add(text, context=key, locations=[("press/ui.py", None)])  # type: ignore[list-item]
         return catalog
     handout = library.get(domain)
     for segment in segments(handout, project):
@@ -73,7 +74,7 @@ def render_po(catalog: Catalog) -> bytes:
 
 
 def _messages(catalog: Catalog) -> list[tuple[object, ...]]:
-    return [(m.id, m.context, m.string, tuple(m.locations), tuple(sorted(m.flags)), m.previous_id) for m in catalog if m.id]
+    return [(m.id, m.context, m.string or "", tuple(m.locations), tuple(sorted(m.flags))) for m in catalog if m.id]
 
 
 def write_if_changed(path: Path, catalog: Catalog) -> bool:
@@ -81,7 +82,7 @@ def write_if_changed(path: Path, catalog: Catalog) -> bool:
     if path.is_file():
         with path.open("rb") as handle:
             old = read_po(handle, abort_invalid=False)
-        if _messages(old) == _messages(catalog) and old.header_comment == catalog.header_comment:
+        if _messages(old) == _messages(catalog) and old.header_comment == catalog.header_comment and old.version == catalog.version:
             return False
     atomic_write(path, render_po(catalog))
     return True
@@ -115,12 +116,16 @@ def update(project: Project, library: Library, languages: list[str], only: tuple
                     catalog = read_po(handle, locale=language.replace("-", "_"), abort_invalid=False)
                 catalog.update(template, update_header_comment=False, update_creation_date=False)
                 catalog.obsolete.clear()  # gettext keeps them; a removed paragraph needs no translation
+                _fill_default_headers(catalog, language)
             else:
                 catalog = Catalog(
                     locale=language.replace("-", "_"),
-                    project="Handout Press",
+                    project="Handout Press", version="1",
                     header_comment="# " + DRAFT_MARK + ".\n# " + HEADER.replace("\n", "\n# "),
                     fuzzy=False,
+                    last_translator=TRANSLATOR,
+                    language_team=f"Handout Press {language} <translations@handout-press.invalid>",
+                    msgid_bugs_address="translations@handout-press.invalid",
                 )
                 catalog.creation_date = catalog.revision_date = _epoch()
                 for message in template:
@@ -130,6 +135,16 @@ def update(project: Project, library: Library, languages: list[str], only: tuple
             if write_if_changed(path, catalog):
                 written.append(project.relative(path))
     return written
+
+
+def _fill_default_headers(catalog: Catalog, language: str) -> None:
+    """Replace gettext's placeholder headers, which ``msgfmt --check`` warns about."""
+    if not catalog.last_translator or catalog.last_translator.startswith("FULL NAME"):
+        catalog.last_translator = TRANSLATOR
+    if not catalog.language_team or "<LL@li.org>" in catalog.language_team:
+        catalog.language_team = f"Handout Press {language} <translations@handout-press.invalid>"
+    if catalog.msgid_bugs_address in ("", "EMAIL@ADDRESS"):
+        catalog.msgid_bugs_address = "translations@handout-press.invalid"
 
 
 def load_catalog(project: Project, language: str, domain: str) -> Catalog | None:

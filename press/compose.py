@@ -20,10 +20,10 @@ from markdown_it.utils import EnvType, OptionsDict
 
 from . import markdown, worksheets
 from .bibliography import STYLE_FILE, Formatter, References
-from .project import Project
-from .sources import SAFE_SCHEMES, Handout, Library
 from .errors import Problem
 from .languages import SOURCE_LANGUAGE, Language
+from .project import Project
+from .sources import SAFE_SCHEMES, Handout, Library
 from .ui import UI_STRINGS
 
 TEMPLATES_DIR = "styles/templates"

@@ -120,8 +120,8 @@ def check_message(message: Message, po_path: str, ui: bool = False) -> list[Prob
     line = message.lineno or 0
     problems: list[Problem] = []
     if ui:
-        want, got = sorted(_PLACEHOLDER_RE.findall(source)), sorted(_PLACEHOLDER_RE.findall(target))
-        if want != got:
+        want, got = _PLACEHOLDER_RE.findall(source), _PLACEHOLDER_RE.findall(target)
+        if sorted(want) != sorted(got):
             problems.append(Problem(po_path, line, f"placeholders {', '.join(want) or 'none'} must be kept exactly; the translation has {', '.join(got) or 'none'}"))
         return problems
     want_marks, _ = _signature(source)

@@ -34,9 +34,10 @@ def copy_library(dest: Path) -> Path:
 
 def run(project: Path, *args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
     """Run ``python pipeline.py <command> --project <project> [args]`` for real."""
-    command, *rest = args
+    words = 2 if args[0] == "i18n" else 1  # a group's subcommand takes the options
+    command, rest = list(args[:words]), list(args[words:])
     result = subprocess.run(
-        [sys.executable, str(REPO / "pipeline.py"), command, "--project", str(project), *rest],
+        [sys.executable, str(REPO / "pipeline.py"), *command, "--project", str(project), *rest],
         capture_output=True,
         text=True,
         timeout=600,
