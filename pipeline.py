@@ -93,6 +93,28 @@ def build(project: Path, only: tuple[str, ...], languages: tuple[str, ...], pape
 
 @cli.command()
 @_PROJECT
+@click.argument("pack_id", metavar="ID")
+@click.option("--lang", "languages", multiple=True, metavar="L", help="Language of the pack (repeatable); default: every language in pipeline.yaml.")
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default=None, help="Paper size; default from pipeline.yaml.")
+@click.option("--force", is_flag=True, help="Rebuild the pack and its resources even if they are up to date.")
+@click.option("--allow-incomplete", is_flag=True, help="Build a draft even if a translation is incomplete.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel render workers; default: number of cores.")
+def pack(project: Path, pack_id: str, languages: tuple[str, ...], paper: str | None, force: bool, allow_incomplete: bool, jobs: int | None) -> None:
+    """Build one pack (cover, contents, resources, bibliography) into dist/packs/<lang>/."""
+    from press.build import BuildOptions
+    from press.build import build as run_build
+    from press.packs import resources_of
+
+    only = resources_of(project, pack_id)
+    options = BuildOptions(only, languages, paper, force, False, jobs or os.cpu_count() or 1, False, allow_incomplete, (pack_id,))
+    summary = run_build(project, options, say=lambda m: click.echo(m, err=True))
+    for line in summary.skipped_by_language():
+        click.echo(line, err=True)
+    click.echo(summary.line())
+
+
+@cli.command()
+@_PROJECT
 def check(project: Path) -> None:
     """Validate settings, handouts, references, figures and worksheets without rendering."""
     from press.errors import PressError

@@ -7,6 +7,7 @@ Deciding what to rebuild uses hashes only and never imports WeasyPrint.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -21,12 +22,14 @@ from .cache import InputHasher, Record, Records, atomic_write, sha256, why_outda
 from .compose import Context, compose
 from .errors import PressError, Problem
 from .languages import Language, Registry, load_registry
+from .packs import Pack
 from .project import Project
 from .render import RenderJob, RenderResult
 from .sources import Handout, Library
 from .validate import validate
 
 LOCK_FILE = "dist/.press/lock"
+PARTS_DIR = "dist/.press/parts"
 _VERSIONED = ("weasyprint", "pydyf", "pypdf", "citeproc-py", "babel", "markdown-it-py", "jinja2", "fonttools")
 
 
@@ -42,6 +45,7 @@ class BuildOptions:
     jobs: int = 1
     explain: bool = False
     allow_incomplete: bool = False
+    packs: tuple[str, ...] = ()  # build only these packs (the ``pack`` command)
 
 
 @dataclass(frozen=True)
@@ -50,9 +54,12 @@ class Target:
     language: str
     output: str  # relative path of the PDF
     draft: bool = False  # built with --allow-incomplete from an incomplete catalog
+    part: bool = False  # the handout as a pack part: no page count, stamped per pack
 
     @property
     def html_path(self) -> str:
+        if self.part:
+            return f"{PARTS_DIR}/html/{self.language}/{self.handout.id}.html"
         return f"dist/html/{self.language}/{self.handout.id}.html"
 
 
@@ -80,8 +87,12 @@ class BuildSummary:
 
 
 def tool_versions() -> str:
-    """Versions of everything that shapes output bytes (read from metadata, not imports)."""
-    found = []
+    """Versions of everything that shapes output bytes (read from metadata, not imports),
+    and a hash of the engine's own code, so a new release of Handout Press rebuilds."""
+    engine = hashlib.sha256()
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        engine.update(source.read_bytes())
+    found = [f"engine={engine.hexdigest()[:16]}"]
     for name in _VERSIONED:
         try:
             found.append(f"{name}={metadata.version(name)}")
@@ -151,6 +162,56 @@ def plan(project: Project, library: Library, languages: list[Language], options:
     return targets
 
 
+def pack_plan(project: Project, library: Library, targets: list[Target], options: BuildOptions, summary: BuildSummary) -> list[tuple[Pack, str, bool]]:
+    """(pack, language, draft) for every pack whose resources are all available in that
+    language; the others are listed as skipped with the reason."""
+    from .catalogs import status_of
+    from .packs import load_packs
+
+    packs, problems = load_packs(project, library)
+    if problems:
+        raise PressError(problems)
+    available: dict[str, dict[str, bool]] = {}
+    for t in targets:
+        available.setdefault(t.language, {})[t.handout.id] = t.draft
+    chosen = []
+    for lang, ready in available.items():
+        for pack in packs:
+            missing = [r for r in pack.resources if r not in ready]
+            if options.packs and pack.id not in options.packs:
+                continue
+            if options.only and not set(pack.resources) <= set(options.only):
+                continue
+            if missing:
+                if not options.only:
+                    summary.skipped.append((f"dist/packs/{lang}/{pack.id}.pdf", f"pack needs translations of {len(missing)} resource(s) ({', '.join(missing[:3])})"))
+                continue
+            draft = any(ready[r] for r in pack.resources)
+            if lang != "en":
+                state = status_of(project, library, lang, "packs").state
+                if state != "complete" and not options.allow_incomplete:
+                    summary.skipped.append((f"dist/packs/{lang}/{pack.id}.pdf", f"pack texts {state} (translations/{lang}/packs.po)"))
+                    continue
+                draft = draft or state != "complete"
+            chosen.append((pack, lang, draft))
+    return chosen
+
+
+def part_targets(library: Library, packs: list[tuple[Pack, str, bool]], targets: list[Target]) -> list[Target]:
+    """One pack part per resource and language, shared by every pack that holds it."""
+    drafts = {(t.language, t.handout.id): t.draft for t in targets}
+    parts: dict[tuple[str, str], Target] = {}
+    for pack, lang, _ in packs:
+        for resource in pack.resources:
+            if (lang, resource) not in parts:
+                parts[(lang, resource)] = Target(library.get(resource), lang, part_path(lang, resource), drafts.get((lang, resource), False), part=True)
+    return list(parts.values())
+
+
+def part_path(language: str, resource: str) -> str:
+    return f"{PARTS_DIR}/{language}/{resource}.pdf"
+
+
 def static_key(project: Project, target: Target, paper: str, versions: str, current: Handout | None) -> dict[str, str]:
     """Key parts known before rendering; inputs read while rendering are recorded instead."""
     settings = project.settings
@@ -163,6 +224,7 @@ def static_key(project: Project, target: Target, paper: str, versions: str, curr
         "versions": versions,
         "current edition": f"{current.title}|{current.edition}" if current else "",
         "policy": "draft with source-language fallbacks" if target.draft else "complete translations only",
+        "form": "pack part" if target.part else "handout",
     }
 
 
@@ -192,12 +254,15 @@ def build(root: Path, options: BuildOptions, say: Callable[[str], None] = print,
         hasher = InputHasher(project.root, virtual)
         versions = tool_versions()
         todo: list[tuple[Target, dict[str, str]]] = []
-        for target in plan(project, checked.library, languages, options, summary):
+        targets = plan(project, checked.library, languages, options, summary)
+        packs = pack_plan(project, checked.library, targets, options, summary)
+        targets += part_targets(checked.library, packs, targets)
+        for target in targets:
             h = target.handout
             current = checked.library.get(h.superseded_by) if h.superseded_by else None
             static = static_key(project, target, paper, versions, current)
             reason = "--force" if options.force else why_outdated(records.records.get(target.output), static, project.root / target.output, hasher)
-            if options.keep_html and reason is None and not (project.root / target.html_path).is_file():
+            if options.keep_html and not target.part and reason is None and not (project.root / target.html_path).is_file():
                 reason = "--keep-html and no kept HTML yet"
             if options.explain:
                 say(f"{target.output}: {'rebuild, ' + reason if reason else 'up to date'}")
@@ -208,10 +273,13 @@ def build(root: Path, options: BuildOptions, say: Callable[[str], None] = print,
         if options.explain:
             for output, why in summary.skipped:
                 say(f"{output}: skipped, {why}")
-        if todo:
-            problems = _render_all(project, ctx_by_lang, todo, records, options, summary, progress)
-            if problems:
-                raise PressError(problems)
+        problems = _render_all(project, ctx_by_lang, todo, records, options, summary, progress) if todo else []
+        if packs and not problems:
+            from .packbuild import build_packs
+
+            problems = build_packs(project, checked, packs, ctx_by_lang, records, options, summary, hasher, versions, say)
+        if problems:
+            raise PressError(problems)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -232,13 +300,13 @@ def _render_all(
     with make_executor(options.jobs) as executor:
         for target, static in todo:
             h = target.handout
-            composed = compose(h, ctx_by_lang[target.language], _relative_from(target.html_path))
+            composed = compose(h, ctx_by_lang[target.language], _relative_from(target.html_path), pack_part=target.part)
             if composed.problems:
                 problems.extend(composed.problems)
                 continue
-            if options.keep_html:
+            if options.keep_html and not target.part:
                 atomic_write(project.root / target.html_path, composed.html.encode())
-            job = RenderJob(str(project.root), composed.html, target.html_path, h.path, pdf_forms=True)
+            job = RenderJob(str(project.root), composed.html, target.html_path, h.path, pdf_forms=True, pdf_tags=not target.part)
             pending[executor.submit(render_job, job)] = (target, static, composed.reads)
         for done, future in enumerate(as_completed(pending), 1):
             target, static, reads = pending[future]
@@ -252,7 +320,7 @@ def _render_all(
             output = project.root / target.output
             atomic_write(output, result.pdf)
             stat = output.stat()
-            records.records[target.output] = Record(sha256(result.pdf), static, {**reads, **result.reads}, (stat.st_size, stat.st_mtime_ns))
+            records.records[target.output] = Record(sha256(result.pdf), static, {**reads, **result.reads}, (stat.st_size, stat.st_mtime_ns), result.pages)
             records.save()  # after the write: a record never claims an output that is not there
             summary.built.append(target.output)
     return problems

@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SCHEMA = 1
+SCHEMA = 2
 RECORDS_FILE = "dist/.press/records.json"
 
 
@@ -25,6 +25,7 @@ class Record:
     static: dict[str, str]  # key parts known before rendering (source, settings, versions)
     reads: dict[str, str]  # inputs recorded while rendering, with their hashes
     output_stat: tuple[int, int] = (0, 0)  # size and mtime: skip re-hashing an untouched output
+    pages: int = 0  # page count, so packs can number pages without re-reading PDFs
 
 
 @dataclass

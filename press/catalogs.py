@@ -26,6 +26,7 @@ from .ui import UI_STRINGS
 
 TEMPLATES = "translations/templates"
 UI_DOMAIN = "ui"
+PACKS_DOMAIN = "packs"
 TRANSLATOR = "Handout Press draft translation <translations@handout-press.invalid>"
 DRAFT_MARK = "DRAFT translation awaiting clinical review"
 HEADER = (
@@ -50,6 +51,18 @@ def build_template(project: Project, library: Library, domain: str) -> Catalog:
     if domain == UI_DOMAIN:
         for key, text in UI_STRINGS.items():
             catalog.add(text, context=key, locations=[("press/ui.py", None)])  # type: ignore[list-item]
+        settings = project.settings
+        # The footer's copyright and licence lines are printed in the page's language too.
+        catalog.add(settings.copyright, context="settings.copyright", locations=[("pipeline.yaml", None)])  # type: ignore[list-item]
+        catalog.add(settings.licence, context="settings.licence", locations=[("pipeline.yaml", None)])  # type: ignore[list-item]
+        return catalog
+    if domain == PACKS_DOMAIN:
+        from .packs import load_packs
+
+        packs, _ = load_packs(project, library)
+        for pack in packs:
+            catalog.add(pack.title, context=pack.id, locations=[("handouts/packs.yaml", pack.line)])
+            catalog.add(pack.summary, context=pack.id, locations=[("handouts/packs.yaml", pack.line)])
         return catalog
     handout = library.get(domain)
     for segment in segments(handout, project):
@@ -89,7 +102,7 @@ def write_if_changed(path: Path, catalog: Catalog) -> bool:
 
 
 def domains(library: Library) -> list[str]:
-    return [*library.ids, UI_DOMAIN]
+    return [*library.ids, UI_DOMAIN, PACKS_DOMAIN]
 
 
 def extract(project: Project, library: Library) -> list[str]:

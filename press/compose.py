@@ -65,6 +65,7 @@ class RecordingEnvironment(jinja2.Environment):
         )
         self.used: set[str] = set()
         self.filters["css_string"] = css_string
+        self.filters["page_counter"] = page_counter
 
     def _load_template(self, name: str, globals: Any) -> jinja2.Template:
         self.used.add(name)
@@ -77,6 +78,21 @@ class RecordingEnvironment(jinja2.Environment):
             rel, digest = self.recording_loader.files[used]
             reads[rel] = digest
         return html
+
+
+def page_counter(pattern: str) -> Any:
+    """A CSS ``content`` value for "Page {page} of {pages}" in any word order."""
+    from markupsafe import Markup
+
+    parts = []
+    for piece in re.split(r"(\{page\}|\{pages\})", pattern):
+        if piece == "{page}":
+            parts.append("counter(page)")
+        elif piece == "{pages}":
+            parts.append("counter(pages)")
+        elif piece:
+            parts.append(str(css_string(piece)))
+    return Markup(" ".join(parts) or '""')
 
 
 def css_string(text: str) -> Any:
@@ -127,7 +143,7 @@ class _BodyRenderer(RendererHTML):
         src = str(token.attrs.get("src", ""))
         alt = self.renderInlineAsText(token.children or [], options, env)
         if src.endswith(".svg"):
-            art = f'<div class="figure-art" role="img" aria-label="{escape(alt)}">{env["figure"](src)}</div>'
+            art = env["figure"](src, alt)
         else:
             art = f'<img src="{escape(env["to_url"]("handouts/" + src))}" alt="{escape(alt)}">'
         return f'<figure class="figure">{art}<figcaption>{escape(alt)}</figcaption></figure>'
@@ -224,7 +240,7 @@ def _catalog(ctx: Context, domain: str, reads: dict[str, str]) -> Any:
     return load_catalog(ctx.project, ctx.language.tag, domain)
 
 
-def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str]) -> Composed:
+def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str], pack_part: bool = False) -> Composed:
     """Render one handout in one language to the HTML given to WeasyPrint.
 
     ``url_for`` maps a project-relative path (``styles/print.css``) to the URL the HTML
@@ -271,7 +287,6 @@ def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str]) -> Co
     for key in dict.fromkeys(in_text + entries):
         reads[f"reference:{key}"] = hashlib.sha256(ctx.references.digest_of(key).encode()).hexdigest()
     formatter = Formatter(ctx.references, style_path, lang.tag, in_text + entries, ctx.memo)
-    font_family = ", ".join(f"'{f}'" for f in lang.body_fonts) if not lang.is_source else None
     env: dict[str, Any] = {
         "formatter": formatter,
         "path": handout.path,
@@ -279,7 +294,7 @@ def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str]) -> Co
         "labels": {"example": ui["example"]},
         "translate": text,
         "to_url": url_for,
-        "figure": lambda src: _figure(project, src, text, font_family, reads),
+        "figure": lambda src, alt: _figure(project, src, text, alt, reads),
     }
     body_html = _BodyRenderer().render(tokens, markdown.make_parser().options, env)
     # The reference list holds works cited in the text; a reading list's own entries
@@ -310,7 +325,7 @@ def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str]) -> Co
         body_fonts=_font_list(lang.body_fonts, "sans-serif"),
         heading_fonts=_font_list(lang.heading_fonts, "serif"),
         italic=lang.script in ("Latn", "Cyrl", "Grek"),
-        field_fonts=_font_list(("Noto Sans",) if lang.script in ("Hans", "Hant", "Jpan", "Kore") else lang.body_fonts, "sans-serif"),
+        field_font_url=url_for(_field_font(project, lang, reads)),
         ui=ui,
         kind_label=ui[f"kind.{handout.kind}"],
         body=_markup(body_html),
@@ -326,15 +341,24 @@ def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str]) -> Co
         fillable=any(t.type == "fence" and t.info.strip() == "worksheet" for t in tokens),
         draft=catalog is not None and is_draft(catalog),
         incomplete=fallbacks > 0 or bool(translation.missing),
+        pack_part=pack_part,
     )
     return Composed(html=html, reads=reads, problems=problems, fallbacks=len(translation.missing))
 
 
-def _figure(project: Project, src: str, translate: Callable[[str], str], font_family: str | None, reads: dict[str, str]) -> str:
-    from .figures import inline_svg
+def _field_font(project: Project, lang: Language, reads: dict[str, str]) -> str:
+    from .fonts import field_font
+
+    rel = field_font(project.root, lang.script, lang.body_fonts[0])
+    reads[rel] = hashlib.sha256((project.root / rel).read_bytes()).hexdigest()
+    return rel
+
+
+def _figure(project: Project, src: str, translate: Callable[[str], str], alt: str, reads: dict[str, str]) -> str:
+    from .figures import inline_figure
 
     path = project.handouts_dir / src
-    markup, digest = inline_svg(path, translate, font_family)
+    markup, digest = inline_figure(path, translate, alt)
     reads[project.relative(path)] = digest
     return markup
 

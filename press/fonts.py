@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import unicodedata
 from dataclasses import dataclass, field
@@ -78,3 +79,50 @@ def check_text(text: str, covered: frozenset[int], path: str, line: int, languag
         Problem(path, line, f"character {describe(c)} is not covered by the {language} font stack ({', '.join(stack)}); use another character or add a font in styles/fonts.yaml")
         for c in uncovered(text, covered)
     ]
+
+
+# Form fields embed their font whole (a full Noto Sans is 500 KB; a CJK face 15 MB), so
+# typed text uses a small subset of the language's body face: the script's own block
+# plus Latin letters, digits and punctuation. CJK sheets use the Latin subset; viewers
+# substitute a system face for typed Chinese, Japanese or Korean.
+FIELD_FONTS_DIR = "dist/.press/fonts"
+_LATIN = [*range(0x20, 0x7F), *range(0xA0, 0x250), 0x2013, 0x2014, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2026, 0x20AC]
+_SCRIPT_RANGES: dict[str, list[int]] = {
+    "Cyrl": [*range(0x400, 0x530)], "Grek": [*range(0x370, 0x400)], "Arab": [*range(0x600, 0x700), *range(0xFB50, 0xFC00)],
+    "Hebr": [*range(0x590, 0x600)], "Ethi": [*range(0x1200, 0x1380)], "Armn": [*range(0x530, 0x590)],
+    "Geor": [*range(0x10A0, 0x1100)], "Deva": [*range(0x900, 0x980)], "Beng": [*range(0x980, 0xA00)],
+    "Gujr": [*range(0xA80, 0xB00)], "Guru": [*range(0xA00, 0xA80)], "Taml": [*range(0xB80, 0xC00)],
+    "Mlym": [*range(0xD00, 0xD80)], "Sinh": [*range(0xD80, 0xE00)], "Mymr": [*range(0x1000, 0x10A0)],
+    "Khmr": [*range(0x1780, 0x1800)], "Laoo": [*range(0xE80, 0xF00)], "Thai": [*range(0xE00, 0xE80)],
+}
+_CJK = ("Hans", "Hant", "Jpan", "Kore")
+
+
+def field_font(root: Path, script: str, family: str, coverage: FontCoverage | None = None) -> str:
+    """The project-relative path of the field font for a script, made once with fontTools."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    if script in _CJK or script not in _SCRIPT_RANGES:
+        script, family = "Latn", "Noto Sans"
+    rel = f"{FIELD_FONTS_DIR}/fields-{script}.ttf"
+    path = root / rel
+    if path.is_file():
+        return rel
+    face = (coverage or FontCoverage()).resolve(family)
+    if face is None:
+        raise FileNotFoundError(f"font '{family}' is not installed")
+    font = TTFont(str(face[0]), fontNumber=face[1])
+    options = subset.Options()
+    options.layout_features = ["*"]  # keep shaping for Arabic and Indic scripts
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=_LATIN + _SCRIPT_RANGES.get(script, []))
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    font.save(buffer)
+    from .cache import atomic_write
+
+    atomic_write(path, buffer.getvalue())
+    return rel

@@ -18,7 +18,8 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-ALLOWED_FOLDERS = ("handouts", "styles")
+# The project's sources, plus the field fonts the build itself derives from system fonts.
+ALLOWED_FOLDERS = ("handouts", "styles", "dist/.press/fonts")
 
 
 @dataclass(frozen=True)
@@ -30,11 +31,15 @@ class RenderJob:
     html_path: str  # where the HTML would live (relative); its folder is the base URL
     source: str  # the source file to name in errors (relative)
     pdf_forms: bool = False
+    # Tagged PDF for what readers open; pack parts skip it, because pypdf cannot merge
+    # structure trees, so a pack is untagged whatever its parts are.
+    pdf_tags: bool = True
 
 
 @dataclass
 class RenderResult:
     pdf: bytes
+    pages: int = 0
     reads: dict[str, str] = field(default_factory=dict)
     refused: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -118,11 +123,13 @@ class Renderer:
         handler = _Collect(result.warnings)
         logger.addHandler(handler)
         try:
-            document = HTML(string=job.html, base_url=base_url, url_fetcher=fetcher)
+            html = HTML(string=job.html, base_url=base_url, url_fetcher=fetcher)
+            # pdf_forms and pdf_tags shape layout, so they go to render(), not write_pdf().
+            document = html.render(font_config=self.font_config, pdf_forms=job.pdf_forms, pdf_tags=job.pdf_tags)
+            result.pages = len(document.pages)
             result.pdf = document.write_pdf(
-                font_config=self.font_config,
                 pdf_forms=job.pdf_forms,
-                pdf_tags=True,
+                pdf_tags=job.pdf_tags,
                 pdf_identifier=True,  # derived from the content: same input, same ID
                 uncompressed_pdf=False,
             )

@@ -60,10 +60,11 @@ def usable_messages(catalog: Catalog | None) -> dict[str, str]:
 
 
 def ui_strings(catalog: Catalog | None, defaults: dict[str, str]) -> dict[str, str]:
+    """Interface strings (and settings.* footer lines) in the catalog's language."""
     result = dict(defaults)
     if catalog is not None:
         for message in catalog:
-            if message.id and message.context in defaults and message.string and not message.fuzzy:
+            if message.id and message.string and not message.fuzzy and (message.context in defaults or str(message.context).startswith("settings.")):
                 result[str(message.context)] = str(message.string)
     return result
 

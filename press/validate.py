@@ -30,6 +30,9 @@ def validate(project: Project, only: tuple[str, ...] = (), catalogs: bool = Fals
     for resource_id in only:
         if resource_id not in known:
             problems.append(Problem("handouts", 0, f"no resource with id '{resource_id}'; see `python pipeline.py list`"))
+    from .packs import load_packs
+
+    problems += load_packs(project, library)[1]
     keys = references.keys()
     for handout in library.handouts:
         if not only or handout.id in only:
@@ -43,7 +46,7 @@ def check_catalogs(project: Project, library: Library) -> list[Problem]:
     """Every catalog: readable, for a known resource, markup kept, glyphs covered."""
     from babel.messages.pofile import PoFileError, read_po
 
-    from .catalogs import UI_DOMAIN
+    from .catalogs import PACKS_DOMAIN, UI_DOMAIN
     from .errors import PressError
     from .fonts import FontCoverage, check_text
     from .languages import load_registry
@@ -55,7 +58,10 @@ def check_catalogs(project: Project, library: Library) -> list[Problem]:
     except PressError as exc:
         return list(exc.problems)
     coverage = FontCoverage()
-    known = set(library.ids) | {UI_DOMAIN}
+    from .sources import discover
+
+    # A catalog belongs to a source file, even one whose front matter is broken right now.
+    known = {path.stem for path in discover(project)} | {UI_DOMAIN, PACKS_DOMAIN}
     folder = project.root / "translations"
     for lang_dir in sorted(p for p in folder.iterdir() if p.is_dir() and p.name != "templates") if folder.is_dir() else []:
         if lang_dir.name not in registry.tags:

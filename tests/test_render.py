@@ -114,7 +114,8 @@ def test_two_clean_builds_in_different_folders_are_byte_identical(tmp_path: Path
     run(first, "build", "-j", "1", check=True)
     run(second, "build", "-j", "2", check=True)
     outputs = sorted(p.relative_to(first) for p in (first / "dist/handouts").rglob("*.pdf"))
-    assert len(outputs) == 3
+    outputs += sorted(p.relative_to(first) for p in (first / "dist/packs").rglob("*.pdf"))
+    assert len(outputs) == 4
     for rel in outputs:
         assert (first / rel).read_bytes() == (second / rel).read_bytes(), rel
 
@@ -125,7 +126,7 @@ def test_kept_html_renders_the_same_with_the_weasyprint_command(tmp_path: Path) 
     run(root, "build", "--keep-html", "-j", "1", check=True)
     html = root / "dist/html/en/calm-place.html"
     assert html.is_file()
-    assert "<link rel=\"stylesheet\" href=\"../../../styles/print.css\">" in html.read_text()
+    assert '<link rel="stylesheet" href="../../../styles/print.css">' in html.read_text()
     out = tmp_path / "cli.pdf"
     weasyprint = Path(sys.executable).with_name("weasyprint")
     subprocess.run([str(weasyprint), str(html), str(out)], check=True, capture_output=True)
@@ -141,19 +142,24 @@ def test_second_build_does_nothing_and_touching_css_rebuilds(tmp_path: Path) -> 
     pdfs = sorted((root / "dist/handouts/en").glob("*.pdf"))
     before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in pdfs}
     again = run(root, "build", "-j", "1", "--explain", check=True)
-    assert "built 0, up to date 3" in again.stdout
+    # 3 handouts, 2 pack parts, 1 pack
+    assert "built 0, up to date 6" in again.stdout
     assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in pdfs} == before
     # Editing one handout rebuilds only that handout.
     source = root / "handouts/calm-place.md"
     source.write_text(source.read_text().replace("Sit comfortably.", "Sit or lie comfortably."))
     edited = run(root, "build", "-j", "1", "--explain", check=True)
-    assert "built 1, up to date 2" in edited.stdout
+    # the handout, its pack part and the pack that holds it; nothing else
+    assert "built 3, up to date 3" in edited.stdout
     assert "dist/handouts/en/calm-place.pdf: rebuild, source changed" in edited.stderr
+    assert "dist/.press/parts/en/calm-place.pdf: rebuild, source changed" in edited.stderr
+    assert "dist/packs/en/kindness.pdf: rebuild, parts changed" in edited.stderr
+    assert "dist/handouts/en/daily-log.pdf: up to date" in edited.stderr
     # A change to the stylesheet every document reads rebuilds them all.
     css = root / "styles/print.css"
     css.write_text(css.read_text() + "\n/* touched */\n")
     touched = run(root, "build", "-j", "1", "--explain", check=True)
-    assert "built 3, up to date 0" in touched.stdout
+    assert "built 6, up to date 0" in touched.stdout
     assert "styles/print.css changed" in touched.stderr
 
 
@@ -163,7 +169,7 @@ def test_a_figure_change_rebuilds_only_its_handout(tmp_path: Path) -> None:
     svg = root / "handouts/figures/calm.svg"
     svg.write_text(svg.read_text().replace("Calm", "Still"))
     result = run(root, "build", "-j", "1", "--explain", check=True)
-    assert "built 1, up to date 2" in result.stdout
+    assert "built 3, up to date 3" in result.stdout
     assert "handouts/figures/calm.svg changed" in result.stderr
     assert "Still" in pdf_text(root / "dist/handouts/en/calm-place.pdf")
 
@@ -173,6 +179,6 @@ def test_unreadable_build_records_fall_back_to_a_full_build(tmp_path: Path) -> N
     run(root, "build", "-j", "1", check=True)
     (root / "dist/.press/records.json").write_text("{not json")
     result = run(root, "build", "-j", "1", "--explain", check=True)
-    assert "built 3" in result.stdout
+    assert "built 6" in result.stdout
     assert "unreadable" in result.stderr
     shutil.rmtree(root / "dist")

@@ -1,0 +1,256 @@
+"""Themed packs: cover, contents, the resources' own PDFs, and a bibliography appendix.
+
+A pack is assembled from what the handout stage already rendered: each resource's "pack
+part" (the handout with its page count left blank) is merged with pypdf, and one small
+overlay document stamps the pack's continuous page numbers on every page after the
+cover. Only the cover and contents, the appendix and the overlay are rendered per pack,
+so assembling a pack costs a fraction of rendering its resources.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import yamlio
+from .bibliography import STYLE_FILE, Formatter
+from .compose import Context, RecordingEnvironment, _font_list, _linkify, _markup, cited_keys
+from .errors import Problem
+from .project import Project
+from .sources import Handout, Library
+from .ui import UI_STRINGS
+
+PACKS_FILE = "handouts/packs.yaml"
+_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_KEYS = ("id", "title", "summary", "audience", "resources")
+
+
+@dataclass(frozen=True)
+class Pack:
+    id: str
+    title: str
+    summary: str
+    audience: str
+    resources: tuple[str, ...]
+    line: int
+
+    def digest(self) -> str:
+        return hashlib.sha256(repr((self.id, self.title, self.summary, self.audience, self.resources)).encode()).hexdigest()
+
+
+def load_packs(project: Project, library: Library) -> tuple[tuple[Pack, ...], list[Problem]]:
+    """Read handouts/packs.yaml; unknown or repeated resources and ids are located errors."""
+    path = project.root / PACKS_FILE
+    if not path.is_file():
+        return (), []
+    located, problems = yamlio.load(path.read_text(encoding="utf-8"), PACKS_FILE)
+    if located is None:
+        return (), problems
+    if not isinstance(located.value, list):
+        return (), [Problem(PACKS_FILE, 1, "expected a list of packs (- id: ..., title: ...)")]
+    from .yamlio import item_key_lines
+
+    key_lines = item_key_lines(path.read_text(encoding="utf-8"))
+    from .sources import discover
+
+    packs: list[Pack] = []
+    seen: dict[str, int] = {}
+    known = {p.stem for p in discover(project)}  # a broken source is reported on its own
+    for entry, line, lines in zip(located.value, located.item_lines, key_lines, strict=False):
+        if not isinstance(entry, dict):
+            problems.append(Problem(PACKS_FILE, line, "each pack is a mapping with id, title, summary, audience and resources"))
+            continue
+        found: list[Problem] = []
+        for key in entry:
+            if key not in _KEYS:
+                found.append(Problem(PACKS_FILE, lines.get(str(key), line), f"unknown pack key '{key}'; allowed: {', '.join(_KEYS)}"))
+        for key in _KEYS:
+            if key not in entry:
+                found.append(Problem(PACKS_FILE, line, f"pack is missing '{key}'"))
+        pack_id = entry.get("id")
+        if "id" in entry and (not isinstance(pack_id, str) or not _ID_RE.match(pack_id)):
+            found.append(Problem(PACKS_FILE, lines.get("id", line), "pack id must be lowercase words joined by hyphens"))
+        elif isinstance(pack_id, str):
+            if pack_id in seen:
+                found.append(Problem(PACKS_FILE, lines.get("id", line), f"duplicate pack id '{pack_id}' (first at line {seen[pack_id]})"))
+            seen.setdefault(pack_id, lines.get("id", line))
+        if entry.get("audience") not in ("client", "professional") and "audience" in entry:
+            found.append(Problem(PACKS_FILE, lines.get("audience", line), "audience must be client or professional"))
+        resources = entry.get("resources") or []
+        if "resources" in entry and (not isinstance(resources, list) or not resources):
+            found.append(Problem(PACKS_FILE, lines.get("resources", line), "resources must be a list of resource ids"))
+            resources = []
+        first_item = lines.get("resources", line) + 1
+        for i, resource in enumerate(resources or []):
+            where = first_item + i
+            if resource not in known:
+                hint = difflib.get_close_matches(str(resource), sorted(known), n=1)
+                fix = f"did you mean '{hint[0]}'?" if hint else "see `python pipeline.py list`"
+                found.append(Problem(PACKS_FILE, where, f"unknown resource '{resource}' in pack '{pack_id}'; {fix}"))
+            elif list(resources).index(resource) != i:
+                found.append(Problem(PACKS_FILE, where, f"resource '{resource}' is listed twice in pack '{pack_id}'"))
+        problems += found
+        if not found:
+            packs.append(Pack(str(pack_id), str(entry["title"]).strip(), " ".join(str(entry["summary"]).split()), entry["audience"], tuple(resources), line))
+    return tuple(packs), problems
+
+
+def resources_of(root: Path, pack_id: str) -> tuple[str, ...]:
+    """The resources of one pack, or a located error naming the known packs."""
+    from .errors import PressError
+    from .project import load_project
+    from .sources import load_library
+
+    project = load_project(root)
+    library, problems = load_library(project)
+    packs, found = load_packs(project, library)
+    if problems or found:
+        raise PressError(problems + found)
+    for pack in packs:
+        if pack.id == pack_id:
+            return pack.resources
+    known = ", ".join(p.id for p in packs) or "none"
+    raise PressError([Problem(PACKS_FILE, 0, f"no pack '{pack_id}'; packs: {known}")])
+
+
+@dataclass(frozen=True)
+class PartInfo:
+    """A resource inside a pack: its printed title and kind, and its page span."""
+
+    handout: Handout
+    title: str
+    kind_label: str
+    first_page: int
+    pages: int
+
+
+def _environment(ctx: Context) -> RecordingEnvironment:
+    if "jinja" not in ctx.memo:
+        ctx.memo["jinja"] = RecordingEnvironment(ctx.project)
+    env: RecordingEnvironment = ctx.memo["jinja"]
+    return env
+
+
+def _common(ctx: Context, pack: Pack, texts: Callable[[str], str], ui: dict[str, str], reads: dict[str, str]) -> dict[str, Any]:
+    lang = ctx.language
+    sheet = "styles/print.css"
+    reads[sheet] = hashlib.sha256((ctx.project.root / sheet).read_bytes()).hexdigest()
+    return {
+        "lang": lang.tag,
+        "direction": lang.direction,
+        "body_fonts": _font_list(lang.body_fonts, "sans-serif"),
+        "heading_fonts": _font_list(lang.heading_fonts, "serif"),
+        "paper": ctx.paper,
+        "ui": ui,
+        "settings": ctx.project.settings,
+        "pack": pack,
+        "pack_title": texts(pack.title),
+        "pack_summary": texts(pack.summary),
+        "stylesheets": ["../../../" + sheet],
+    }
+
+
+def appendix_keys(ctx: Context, handouts: list[Handout]) -> list[str]:
+    """Every work cited anywhere in the pack (in text or as a reading-list entry)."""
+    from . import markdown
+    from .compose import _mark_reading_entries
+
+    keys: list[str] = []
+    for handout in handouts:
+        tokens = markdown.make_parser().parse(handout.body)
+        if handout.kind == "reading-list":
+            _mark_reading_entries(tokens)
+        in_text, entries = cited_keys(tokens)
+        keys += in_text + entries
+    return list(dict.fromkeys(keys))
+
+
+def compose_skeleton(ctx: Context, pack: Pack, parts: list[PartInfo], handouts: list[Handout], texts: Callable[[str], str], ui: dict[str, str], date: str) -> tuple[str, dict[str, str]]:
+    """The pack's own pages: cover, contents, a numbered blank page under every resource
+    page, and the bibliography appendix (every work cited anywhere in the pack,
+    deduplicated, in APA order and in the pack's language)."""
+    reads: dict[str, str] = {}
+    keys = appendix_keys(ctx, handouts)
+    style_path = ctx.project.root / STYLE_FILE
+    reads[STYLE_FILE] = hashlib.sha256(style_path.read_bytes()).hexdigest()
+    for key in keys:
+        reads[f"reference:{key}"] = hashlib.sha256(ctx.references.digest_of(key).encode()).hexdigest()
+    formatter = Formatter(ctx.references, style_path, ctx.language.tag, keys, ctx.memo)
+    entries = [_markup(_linkify(e)) for e in formatter.entries()]
+    html = _environment(ctx).render(
+        "pack/skeleton.html", reads, parts=parts, entries=entries, language_name=ctx.language.native_name,
+        date=date, **_common(ctx, pack, texts, ui, reads),
+    )
+    return html, reads
+
+
+def ui_for(ctx: Context, reads: dict[str, str]) -> dict[str, str]:
+    from .compose import _catalog
+    from .translate import ui_strings
+
+    return ui_strings(None if ctx.language.is_source else _catalog(ctx, "ui", reads), UI_STRINGS)
+
+
+def page_count(pdf: bytes) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def assemble(skeleton: bytes, parts: list[tuple[PartInfo, bytes]], pack_title: str, labels: dict[str, str], metadata: dict[str, str], language: str) -> bytes:
+    """Lay each resource's pages over the skeleton's numbered blank pages, and build the
+    outline: pack > contents, resources > their sections, bibliography."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject, TextStringObject
+
+    frame = PdfReader(io.BytesIO(skeleton))
+    writer = PdfWriter()
+    first = parts[0][0].first_page - 1 if parts else len(frame.pages)
+    writer.append(frame, pages=(0, first), import_outline=False)
+    readers = []
+    for info, data in parts:
+        reader = PdfReader(io.BytesIO(data))
+        start = len(writer.pages)
+        writer.append(reader, import_outline=False)
+        for offset in range(len(reader.pages)):
+            writer.pages[start + offset].merge_page(frame.pages[start + offset])
+        readers.append((info, start, reader))
+    appendix_start = len(writer.pages)
+    writer.append(frame, pages=(appendix_start, len(frame.pages)), import_outline=False)
+    root = writer.add_outline_item(title=pack_title, page_number=0)
+    writer.add_outline_item(title=labels["contents"], page_number=1, parent=root)
+    for info, start, reader in readers:
+        item = writer.add_outline_item(title=info.title, page_number=start, parent=root)
+        _copy_outline(writer, reader, reader.outline, start, item, skip_title=True)
+    writer.add_outline_item(title=labels["bibliography"], page_number=appendix_start, parent=root)
+    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
+    writer.add_metadata({NameObject(k): TextStringObject(v) for k, v in metadata.items()})
+    writer.page_mode = "/UseOutlines"
+    writer._root_object[NameObject("/Lang")] = TextStringObject(language)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _copy_outline(writer: Any, reader: Any, items: list[Any], offset: int, parent: Any, skip_title: bool) -> None:
+    """Re-create a part's outline under ``parent`` (its own top entry is the resource
+    title, which the pack outline already shows)."""
+    last = None
+    for item in items:
+        if isinstance(item, list):
+            if last is not None:
+                _copy_outline(writer, reader, item, offset, last, skip_title=False)
+            elif skip_title:
+                _copy_outline(writer, reader, item, offset, parent, skip_title=False)
+            continue
+        if skip_title and last is None and items.index(item) == 0:
+            last = parent  # children of the title entry go straight under the resource
+            continue
+        page = reader.get_destination_page_number(item)
+        last = writer.add_outline_item(title=item.title, page_number=offset + (page or 0), parent=parent)

@@ -1,0 +1,134 @@
+"""Packs, read back: contents against real pages, outline, continuous numbers, appendix,
+form fields after merging, right-to-left packs, located errors in packs.yaml."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from conftest import make_project, pdf_fonts, run
+
+_BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+@pytest.fixture(scope="module")
+def packed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = make_project(tmp_path_factory.mktemp("packs"))
+    run(root, "build", "--lang", "en", "--lang", "ar", "-j", "2", "--allow-incomplete", check=True)
+    return root
+
+
+def _pages(pdf: Path) -> list[str]:
+    return [" ".join(_BIDI.sub("", page.extract_text()).split()) for page in PdfReader(pdf).pages]
+
+
+def test_contents_numbers_are_the_pages_where_titles_stand(packed: Path) -> None:
+    pdf = packed / "dist/packs/en/kindness.pdf"
+    pages = _pages(pdf)
+    contents = subprocess.run(["pdftotext", "-layout", "-f", "2", "-l", "2", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert contents.strip().startswith("Contents")
+    for title in ("Finding a Calm Place", "Daily Kindness Log", "Bibliography"):
+        listed = int(re.search(re.escape(title) + r" +(\d+)\n", contents).group(1))
+        assert title in pages[listed - 1], f"{title} listed on page {listed}"
+        assert all(title not in p for p in pages[2 : listed - 1]), f"{title} appears before page {listed}"
+
+
+def test_page_numbers_run_continuously_after_the_cover(packed: Path) -> None:
+    pages = _pages(packed / "dist/packs/en/kindness.pdf")
+    total = len(pages)
+    assert total == 5
+    assert "Page" not in pages[0]
+    for number, text in enumerate(pages[1:], 2):
+        assert f"Page {number} of {total}" in text
+        assert text.count(" of ") >= 1 and "Page 1 of 1" not in text  # no per-handout numbering left
+
+
+def test_outline_nests_pack_resources_and_sections(packed: Path) -> None:
+    reader = PdfReader(packed / "dist/packs/en/kindness.pdf")
+    outline = reader.outline
+    assert outline[0].title == "A Kindness Starter Pack"
+    children = outline[1]
+    titles = [item.title for item in children if not isinstance(item, list)]
+    assert titles == ["Contents", "Finding a Calm Place", "Daily Kindness Log", "Bibliography"]
+    calm_sections = [item.title for item in children[2]]
+    assert calm_sections == ["Why imagery helps", "Try it", "References"]
+    assert reader.get_destination_page_number(children[1]) == 2  # 0-based: the resource starts on page 3
+
+
+def test_appendix_lists_every_cited_work_once_in_apa_order(packed: Path) -> None:
+    pages = _pages(packed / "dist/packs/en/kindness.pdf")
+    appendix = pages[-1]
+    assert appendix.startswith("Bibliography")
+    firsts = re.findall(r"(Gilbert, P\. \(\d{4}[ab]?\)|Neff, K\. D\.[^(]*\(\d{4}\))", appendix)
+    assert firsts == ["Gilbert, P. (2005)", "Gilbert, P. (2009a)", "Gilbert, P. (2009b)", "Neff, K. D., Kirkpatrick, K. L., & Rude, S. S. (2007)"]
+    assert "In P. Gilbert (Ed.), Compassion: Conceptualisations, research and use in psychotherapy (pp. 9–74). Routledge." in appendix
+
+
+def test_form_fields_survive_merging_and_stay_distinct(packed: Path) -> None:
+    fields = PdfReader(packed / "dist/packs/en/kindness.pdf").get_fields() or {}
+    assert len(fields) == 12
+    assert all(name.startswith("daily-log__") for name in fields)
+    assert fields["daily-log__log__r2c3"]["/FT"] == "/Tx"
+
+
+def test_pack_metadata_and_fonts(packed: Path) -> None:
+    pdf = packed / "dist/packs/en/kindness.pdf"
+    reader = PdfReader(pdf)
+    assert reader.metadata.title == "A Kindness Starter Pack"
+    assert reader.trailer["/Root"]["/Lang"] == "en"
+    assert all(f["emb"] == "yes" for f in pdf_fonts(pdf))
+
+
+def test_right_to_left_pack(packed: Path) -> None:
+    pdf = packed / "dist/packs/ar/kindness.pdf"
+    pages = _pages(pdf)
+    assert "حزمة البداية في اللطف" in pages[0]
+    assert "العربية" in pages[0]  # the language's own name on the cover
+    assert "العثور على مكان هادئ" in pages[2]
+    assert PdfReader(pdf).trailer["/Root"]["/Lang"] == "ar"
+    assert any(f["name"].split("+")[-1].startswith("Noto-Naskh-Arabic") for f in pdf_fonts(pdf))
+
+
+def test_pack_command_builds_one_pack(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    result = run(root, "pack", "kindness", "--lang", "en", "-j", "1", check=True)
+    assert (root / "dist/packs/en/kindness.pdf").is_file()
+    assert "built" in result.stdout
+    bad = run(root, "pack", "nope", "--lang", "en")
+    assert bad.returncode == 1 and "no pack 'nope'; packs: kindness" in bad.stderr
+
+
+def test_incomplete_languages_skip_the_pack_with_a_reason(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    result = run(root, "build", "--lang", "ur", "-j", "1", check=True)
+    assert "skipped 1 in ur: pack needs translations" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("    - daily-log\n", "    - daily-logs\n", "handouts/packs.yaml:7: unknown resource 'daily-logs' in pack 'kindness'; did you mean 'daily-log'?"),
+        ("    - daily-log\n", "    - daily-log\n    - calm-place\n", "handouts/packs.yaml:8: resource 'calm-place' is listed twice in pack 'kindness'"),
+        ("  audience: client\n", "  audience: everyone\n", "handouts/packs.yaml:4: audience must be client or professional"),
+    ],
+)
+def test_packs_yaml_errors_are_located(tmp_path: Path, old: str, new: str, message: str) -> None:
+    root = make_project(tmp_path)
+    path = root / "handouts/packs.yaml"
+    path.write_text(path.read_text().replace(old, new))
+    result = run(root, "build", "-j", "1")
+    assert result.returncode == 1
+    assert message in result.stderr
+
+
+def test_duplicate_pack_ids_are_located(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    path = root / "handouts/packs.yaml"
+    path.write_text(path.read_text() + path.read_text())
+    result = run(root, "check")
+    assert result.returncode == 1
+    assert "handouts/packs.yaml:8: duplicate pack id 'kindness' (first at line 1)" in result.stderr
