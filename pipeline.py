@@ -115,6 +115,20 @@ def pack(project: Path, pack_id: str, languages: tuple[str, ...], paper: str | N
 
 @cli.command()
 @_PROJECT
+@click.option("--lang", "languages", multiple=True, metavar="L", help="Rebuild only this language (repeatable); default: pipeline.yaml.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel render workers; default: number of cores.")
+@click.option("--allow-incomplete", is_flag=True, help="Rebuild drafts from incomplete translations too.")
+def watch(project: Path, languages: tuple[str, ...], jobs: int | None, allow_incomplete: bool) -> None:
+    """Rebuild what each saved change affects, printing what was rebuilt and any errors."""
+    from press.build import BuildOptions
+    from press.watch import watch as run_watch
+
+    options = BuildOptions((), languages, None, False, False, jobs or os.cpu_count() or 1, False, allow_incomplete)
+    run_watch(project, options, say=lambda m: click.echo(m, err=True))
+
+
+@cli.command()
+@_PROJECT
 def check(project: Path) -> None:
     """Validate settings, handouts, references, figures and worksheets without rendering."""
     from press.errors import PressError
@@ -154,7 +168,7 @@ def extract(project: Path) -> None:
 
 @i18n.command()
 @_PROJECT
-@click.option("--lang", "languages", multiple=True, metavar="L", help="Language to create or update (repeatable); default: every language with a catalog folder.")
+@click.option("--lang", "languages", multiple=True, metavar="L", help="Language to create or update (repeatable); default: merge the existing catalogs of every language.")
 @click.option("--only", "only", multiple=True, metavar="ID", help="Only this resource's catalog, or 'ui' (repeatable).")
 def update(project: Path, languages: tuple[str, ...], only: tuple[str, ...]) -> None:
     """Create or merge translations/<lang>/<id>.po; changed source text becomes fuzzy."""

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from . import cache
 from .cache import InputHasher, Record, Records, atomic_write, sha256, why_outdated
@@ -92,13 +93,36 @@ def tool_versions() -> str:
     engine = hashlib.sha256()
     for source in sorted(Path(__file__).parent.glob("*.py")):
         engine.update(source.read_bytes())
-    found = [f"engine={engine.hexdigest()[:16]}"]
+    found = [f"engine={engine.hexdigest()[:16]}", f"debian={debian_versions()}"]
     for name in _VERSIONED:
         try:
             found.append(f"{name}={metadata.version(name)}")
         except metadata.PackageNotFoundError:
             found.append(f"{name}=none")
     return ";".join(found)
+
+
+_DEBIAN = ("fonts-noto-core", "fonts-noto-cjk", "libharfbuzz-subset0", "libpango-1.0-0", "fontconfig")
+
+
+def debian_versions() -> str:
+    """Versions of the system fonts and text libraries every PDF depends on."""
+    import subprocess
+
+    try:
+        out = subprocess.run(["dpkg-query", "-W", "-f=${Package}=${Version};", *_DEBIAN], capture_output=True, text=True, check=False).stdout
+    except OSError:
+        return "unknown"
+    return out or "unknown"
+
+
+def remove_stale_temporaries(project: Project) -> int:
+    """Delete half-written files a killed build left behind (only whole files stay)."""
+    removed = 0
+    for tmp in (project.root / "dist").rglob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
+        removed += 1
+    return removed
 
 
 @contextmanager
@@ -142,6 +166,7 @@ def plan(project: Project, library: Library, languages: list[Language], options:
 
     selected = [h for h in library.handouts if not options.only or h.id in options.only]
     targets = []
+    templates: dict[str, Any] = {}
     for lang in languages:
         for h in selected:
             output = f"dist/handouts/{lang.tag}/{h.id}.pdf"
@@ -149,7 +174,7 @@ def plan(project: Project, library: Library, languages: list[Language], options:
                 targets.append(Target(h, lang.tag, output))
                 continue
             if catalog_path(project, lang.tag, h.id).is_file():
-                status = status_of(project, library, lang.tag, h.id)
+                status = status_of(project, library, lang.tag, h.id, templates)
                 state, detail = status.state, f"{status.translated}/{status.total} translated, {status.fuzzy} fuzzy"
             else:
                 state, detail = "missing", "no catalog"
@@ -247,6 +272,8 @@ def build(root: Path, options: BuildOptions, say: Callable[[str], None] = print,
     }
     summary = BuildSummary()
     with build_lock(project, say):
+        if remove_stale_temporaries(project) and options.explain:
+            say("removed temporary files left by an interrupted build")
         records = Records.load(project.root)
         if records.note and options.explain:
             say(records.note)

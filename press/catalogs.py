@@ -115,8 +115,9 @@ def extract(project: Project, library: Library) -> list[str]:
     return written
 
 
-def update(project: Project, library: Library, languages: list[str], only: tuple[str, ...] = ()) -> list[str]:
-    """Create or merge each language's catalogs from the templates (run extract first)."""
+def update(project: Project, library: Library, languages: list[str], only: tuple[str, ...] = (), create: bool = True) -> list[str]:
+    """Merge each language's catalogs with the templates; ``create`` also starts the
+    catalogs a language does not have yet."""
     written = []
     for language in languages:
         for domain in domains(library):
@@ -124,6 +125,8 @@ def update(project: Project, library: Library, languages: list[str], only: tuple
                 continue
             template = build_template(project, library, domain)
             path = catalog_path(project, language, domain)
+            if not path.is_file() and not create:
+                continue
             if path.is_file():
                 with path.open("rb") as handle:
                     catalog = read_po(handle, locale=language.replace("-", "_"), abort_invalid=False)
@@ -188,8 +191,13 @@ class Status:
         return 100.0 * self.translated / self.total if self.total else 100.0
 
 
-def status_of(project: Project, library: Library, language: str, domain: str) -> Status:
-    template = build_template(project, library, domain)
+def status_of(project: Project, library: Library, language: str, domain: str, templates: dict[str, Catalog] | None = None) -> Status:
+    """``templates`` memoises each resource's template across languages within one run."""
+    if templates is None:
+        templates = {}
+    if domain not in templates:
+        templates[domain] = build_template(project, library, domain)
+    template = templates[domain]
     wanted = {(m.id, m.context) for m in template if m.id}
     catalog = load_catalog(project, language, domain)
     if catalog is None:

@@ -42,9 +42,18 @@ class SerialExecutor(Executor):
         return future
 
 
+# A worker renders this many documents, then is replaced, which bounds its memory.
+TASKS_PER_WORKER = 200
+
+
 def make_executor(jobs: int) -> Executor:
-    """``jobs`` workers; 1 means serial in-process."""
+    """``jobs`` workers; 1 means serial in-process.
+
+    Workers are forked from a server process that has already imported WeasyPrint, so a
+    new (or recycled) worker starts warm without the parent ever importing WeasyPrint.
+    """
     if jobs <= 1:
         return SerialExecutor()
-    # fork shares the parent's imported modules; workers then load WeasyPrint once each.
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"), initializer=_init_worker)
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["press.render", "weasyprint", "weasyprint.text.fonts"])
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker, max_tasks_per_child=TASKS_PER_WORKER)

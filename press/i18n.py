@@ -37,7 +37,8 @@ def update_catalogs(root: Path, languages: tuple[str, ...], only: tuple[str, ...
         if tag not in registry.tags:
             raise PressError([_unknown_language(tag)])
     extract(project, library)
-    return update(project, library, list(languages) or catalog_languages(project), only)
+    # Naming a language starts its missing catalogs; a bare update merges what exists.
+    return update(project, library, list(languages) or catalog_languages(project), only, create=bool(languages))
 
 
 def _unknown_language(tag: str):  # type: ignore[no-untyped-def]

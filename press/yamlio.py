@@ -14,8 +14,11 @@ import yaml
 
 from .errors import Problem
 
+# libyaml's parser when PyYAML was built with it: several times faster than pure Python.
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-class _Loader(yaml.SafeLoader):
+
+class _Loader(_Base):  # type: ignore[valid-type,misc]
     """Safe loader without implicit timestamps."""
 
 
