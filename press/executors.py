@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
+import os
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
@@ -26,8 +29,19 @@ def render_job(job: RenderJob) -> RenderResult:
     return _warm_renderer().render(job)
 
 
-def _init_worker() -> None:
+def _init_worker(build_pid: int) -> None:
     _warm_renderer()  # import WeasyPrint and load fonts before the first job arrives
+    # A worker of a build that was killed outright would wait for work forever.
+    threading.Thread(target=_exit_with, args=(build_pid,), daemon=True).start()
+
+
+def _exit_with(pid: int) -> None:
+    while True:
+        time.sleep(1.0)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            os._exit(0)
 
 
 class SerialExecutor(Executor):
@@ -56,4 +70,6 @@ def make_executor(jobs: int) -> Executor:
         return SerialExecutor()
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["press.render", "weasyprint", "weasyprint.text.fonts"])
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker, max_tasks_per_child=TASKS_PER_WORKER)
+    return ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(os.getpid(),), max_tasks_per_child=TASKS_PER_WORKER
+    )

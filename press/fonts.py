@@ -112,7 +112,8 @@ def field_font(root: Path, script: str, family: str, coverage: FontCoverage | No
     face = (coverage or FontCoverage()).resolve(family)
     if face is None:
         raise FileNotFoundError(f"font '{family}' is not installed")
-    font = TTFont(str(face[0]), fontNumber=face[1])
+    # recalcTimestamp=False keeps the source font's dates: the same fonts give the same bytes.
+    font = TTFont(str(face[0]), fontNumber=face[1], recalcTimestamp=False)
     options = subset.Options()
     options.layout_features = ["*"]  # keep shaping for Arabic and Indic scripts
     options.name_IDs = ["*"]

@@ -13,10 +13,14 @@ from .errors import PressError
 WATCHED = ("handouts", "styles", "translations", "pipeline.yaml")
 
 
+SOURCE_SUFFIXES = (".md", ".yaml", ".yml", ".json", ".po", ".css", ".html", ".svg", ".csl")
+
+
 def _relevant(path: str, root: Path) -> bool:
+    """Sources only: not editors' swap files, not templates the build itself rewrites."""
     rel = Path(path).resolve().relative_to(root.resolve()).as_posix() if Path(path).is_absolute() else path
     name = rel.rsplit("/", 1)[-1]
-    return not (name.startswith(".") or name.endswith((".tmp", "~", ".swp")) or rel.startswith("translations/templates/"))
+    return name.endswith(SOURCE_SUFFIXES) and not name.startswith(".") and not rel.startswith("translations/templates/")
 
 
 def run_once(root: Path, options: BuildOptions, say: Callable[[str], None]) -> BuildSummary | None:
