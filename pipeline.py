@@ -127,6 +127,38 @@ def watch(project: Path, languages: tuple[str, ...], jobs: int | None, allow_inc
     run_watch(project, options, say=lambda m: click.echo(m, err=True))
 
 
+@cli.command(name="release")
+@_PROJECT
+@click.argument("profile", metavar="PROFILE")
+@click.option("--version", "version", required=True, metavar="V", help="Release version, e.g. 2026.11; names the bundle <PROFILE>-<V>.")
+@click.option("--override-gates", is_flag=True, help="Release despite failed gates; the release notes list them.")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Judge review dates as of this day (YYYY-MM-DD); default: today.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel render workers; default: number of cores.")
+def release_command(project: Path, profile: str, version: str, override_gates: bool, as_of: Any, jobs: int | None) -> None:
+    """Gate, build and bundle a release profile into dist/releases/<PROFILE>-<V>/ and .zip."""
+    from press.release import release
+
+    result = release(project, profile, version, override_gates, jobs or os.cpu_count() or 1, say=lambda m: click.echo(m, err=True), as_of=as_of.date() if as_of else None)
+    for reason in result.overridden:
+        click.echo(f"gate overridden: {reason}", err=True)
+    click.echo(f"{result.zip.relative_to(Path(project).resolve()) if result.zip.is_relative_to(Path(project).resolve()) else result.zip}: {result.files} files, {result.size / 1024:.0f} KB")
+
+
+@cli.command()
+@click.argument("bundle", type=click.Path(exists=True, path_type=Path))
+def verify(bundle: Path) -> None:
+    """Check a release bundle (folder or zip) against its MANIFEST; exit 1 on any difference."""
+    from press.release import verify as run_verify
+
+    report = run_verify(bundle)
+    for line in report:
+        click.echo(line)
+    if report:
+        click.echo(f"{len(report)} difference(s) from the MANIFEST", err=True)
+        sys.exit(1)
+    click.echo(f"ok: {bundle.name} matches its MANIFEST")
+
+
 @cli.command()
 @_PROJECT
 def check(project: Path) -> None:

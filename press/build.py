@@ -307,8 +307,23 @@ def build(root: Path, options: BuildOptions, say: Callable[[str], None] = print,
             problems = build_packs(project, checked, packs, ctx_by_lang, records, options, summary, hasher, versions, say)
         if problems:
             raise PressError(problems)
+        write_catalog(project, checked.library, registry)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def write_catalog(project: Project, library: Library, registry: Registry) -> bool:
+    """dist/index.html for everything in dist/; rewritten only when it changes."""
+    from .catalog import catalog_html
+    from .packs import load_packs
+
+    packs, _ = load_packs(project, library)
+    html = catalog_html(project, library, registry, packs, project.dist_dir, project.settings.organisation, "Resource catalog: every handout and pack, by type and language").encode()
+    path = project.dist_dir / "index.html"
+    if path.is_file() and path.read_bytes() == html:
+        return False
+    atomic_write(path, html)
+    return True
 
 
 def _render_all(

@@ -325,6 +325,7 @@ def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str], pack_
         body_fonts=_font_list(lang.body_fonts, "sans-serif"),
         heading_fonts=_font_list(lang.heading_fonts, "serif"),
         italic=lang.script in ("Latn", "Cyrl", "Grek"),
+        line_height=lang.line_height,
         field_font_url=url_for(_field_font(project, lang, reads)),
         ui=ui,
         kind_label=ui[f"kind.{handout.kind}"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from . import yamlio
 from .errors import PressError, Problem
@@ -26,6 +27,7 @@ class Language:
     direction: str
     body_fonts: tuple[str, ...] = ()
     heading_fonts: tuple[str, ...] = ()
+    line_height: float | None = None
 
     @property
     def babel_tag(self) -> str:
@@ -89,8 +91,8 @@ def load_registry(project: Project) -> Registry:
     if located is None or fonts_located is None:
         raise PressError(problems)
     fonts = fonts_located.value or {}
-    scripts: dict[str, dict[str, list[str]]] = fonts.get("scripts", {})
-    per_language: dict[str, dict[str, list[str]]] = fonts.get("languages", {})
+    scripts: dict[str, dict[str, Any]] = fonts.get("scripts", {})
+    per_language: dict[str, dict[str, Any]] = fonts.get("languages", {})
     languages: list[Language] = []
     seen: set[str] = set()
     entries = located.value if isinstance(located.value, list) else []
@@ -113,7 +115,8 @@ def load_registry(project: Project) -> Registry:
         if stack is None:
             problems.append(Problem(REGISTRY_FILE, line, f"no font stack for script '{entry['script']}' in {FONTS_FILE}"))
             continue
-        languages.append(Language(tag, str(entry["name"]), str(entry["script"]), str(entry["direction"]), tuple(stack["body"]), tuple(stack["headings"])))
+        height = stack.get("line_height")
+        languages.append(Language(tag, str(entry["name"]), str(entry["script"]), str(entry["direction"]), tuple(stack["body"]), tuple(stack["headings"]), float(height) if height else None))
     if problems:
         raise PressError(problems)
     return Registry(tuple(languages))

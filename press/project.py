@@ -16,6 +16,32 @@ PAPER_SIZES = ("a4", "letter")
 
 
 @dataclass(frozen=True)
+class ReleaseProfile:
+    """One clinic's or audience's release: what it ships, in which languages and paper.
+
+    name:      profile name, used in bundle names (``<name>-<version>``).
+    packs:     pack ids from handouts/packs.yaml.
+    resources: individual resource ids shipped besides the packs.
+    languages: language tags.
+    paper:     a4 or letter.
+    clinic:    optional clinic name for the catalog page; contact: optional contact line.
+    """
+
+    name: str
+    packs: tuple[str, ...]
+    resources: tuple[str, ...]
+    languages: tuple[str, ...]
+    paper: str
+    clinic: str
+    contact: str
+    line: int
+    key_lines: tuple[tuple[str, int], ...] = ()
+
+    def line_of(self, key: str) -> int:
+        return dict(self.key_lines).get(key, self.line)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every key of ``pipeline.yaml``.
 
@@ -32,16 +58,19 @@ class Settings:
     licence: str
     paper: str = "a4"
     languages: tuple[str, ...] = ("en",)
+    releases: tuple[ReleaseProfile, ...] = ()
 
     def digest(self, *keys: str) -> str:
         """Hash of the named settings, for build keys that depend on only some of them."""
         data = asdict(self)
+        data.pop("releases", None)  # what is shipped does not change how a page looks
         chosen = {k: data[k] for k in sorted(keys)} if keys else data
         return hashlib.sha256(json.dumps(chosen, sort_keys=True).encode()).hexdigest()
 
 
 _REQUIRED = ("organisation", "copyright", "licence")
-_OPTIONAL = ("paper", "languages")
+_OPTIONAL = ("paper", "languages", "releases")
+_RELEASE_KEYS = ("name", "packs", "resources", "languages", "paper", "clinic", "contact")
 
 
 @dataclass(frozen=True)
@@ -109,6 +138,7 @@ def load_project(root: Path) -> Project:
     if not isinstance(languages, list) or not all(isinstance(x, str) and x for x in languages):
         problems.append(Problem(rel, lines.get("languages", 1), "languages must be 'all' or a list of language tags, e.g. [en, es]"))
         languages = ["en"]
+    releases = _releases(text, data.get("releases"), lines.get("releases", 1), problems)
     if problems:
         raise PressError(problems)
     settings = Settings(
@@ -117,5 +147,46 @@ def load_project(root: Path) -> Project:
         licence=data["licence"].strip(),
         paper=paper,
         languages=tuple(languages),
+        releases=releases,
     )
     return Project(root=root, settings=settings)
+
+
+def _releases(text: str, raw: object, line: int, problems: list[Problem]) -> tuple[ReleaseProfile, ...]:
+    """Release profiles; their packs, resources and languages are checked by release."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        problems.append(Problem(SETTINGS_FILE, line, "releases must be a list of profiles (- name: ...)"))
+        return ()
+    import yaml
+
+    node = yaml.compose(text)
+    items = next((v for k, v in node.value if k.value == "releases"), None) if isinstance(node, yaml.MappingNode) else None
+    profiles = []
+    seen: set[str] = set()
+    for i, entry in enumerate(raw):
+        item = items.value[i] if items is not None and i < len(items.value) else None
+        at = item.start_mark.line + 1 if item is not None else line
+        key_lines = tuple((k.value, k.start_mark.line + 1) for k, _ in item.value) if isinstance(item, yaml.MappingNode) else ()
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            problems.append(Problem(SETTINGS_FILE, at, "each release profile needs a name"))
+            continue
+        for key in entry:
+            if key not in _RELEASE_KEYS:
+                problems.append(Problem(SETTINGS_FILE, dict(key_lines).get(str(key), at), f"unknown release key '{key}'; allowed: {', '.join(_RELEASE_KEYS)}"))
+        if entry["name"] in seen:
+            problems.append(Problem(SETTINGS_FILE, at, f"release profile '{entry['name']}' is defined twice"))
+        seen.add(entry["name"])
+        lists = {}
+        for key in ("packs", "resources", "languages"):
+            value = entry.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                problems.append(Problem(SETTINGS_FILE, dict(key_lines).get(key, at), f"'{key}' must be a list of ids"))
+                value = []
+            lists[key] = tuple(value)
+        paper = entry.get("paper", "a4")
+        if paper not in PAPER_SIZES:
+            problems.append(Problem(SETTINGS_FILE, dict(key_lines).get("paper", at), f"paper must be one of {', '.join(PAPER_SIZES)}"))
+        profiles.append(ReleaseProfile(entry["name"], lists["packs"], lists["resources"], lists["languages"] or ("en",), paper, str(entry.get("clinic", "")), str(entry.get("contact", "")), at, key_lines))
+    return tuple(profiles)

@@ -33,7 +33,7 @@ def project(tmp_path: Path) -> Path:
 CASES = {
     "malformed yaml": (
         "calm-place.md", "title: Finding a Calm Place", "title: [Finding a Calm Place",
-        "handouts/calm-place.md:5: malformed YAML: expected ',' or ']', but got ':' (while parsing a flow sequence from line 4)",
+        "(while parsing a flow sequence from line 4); check indentation and quoting",
     ),
     "unknown key": (
         "calm-place.md", "audience: client", "audience: client\nauthor: me",
@@ -114,6 +114,11 @@ def test_non_utf8_file(project: Path) -> None:
     data = path.read_bytes().replace(b"Sit comfortably.", "Sit comfortably \xe9t\xe9.".encode("latin-1"))
     path.write_bytes(data)
     _fails(project, "handouts/calm-place.md:21: file is not valid UTF-8")
+
+
+def test_malformed_yaml_names_the_line(project: Path) -> None:
+    _edit(project / "handouts/calm-place.md", "title: Finding a Calm Place", "title: [Finding a Calm Place")
+    _fails(project, "handouts/calm-place.md:5: malformed YAML:")
 
 
 def test_every_problem_is_reported_at_once(project: Path) -> None:

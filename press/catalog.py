@@ -1,0 +1,46 @@
+"""The catalog page: one self-contained index.html of everything built (or released).
+
+Resources grouped by kind with summary, edition and review date, the languages each is
+available in (native names, right-to-left ones marked up as such), links to every PDF
+and pack; filtering by kind and language and search by title work from file:// with no
+network, and the page reads fine without JavaScript.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .compose import RecordingEnvironment
+from .languages import Registry
+from .packs import Pack
+from .project import Project
+from .sources import KINDS, Library
+from .ui import UI_STRINGS
+
+
+def catalog_html(project: Project, library: Library, registry: Registry, packs: tuple[Pack, ...], base: Path, title: str, subtitle: str) -> str:
+    """Render the catalog for the PDFs present under ``base`` (dist/ or a release folder)."""
+    def files(folder: str, name: str) -> list[dict[str, Any]]:
+        found = []
+        for lang in registry.languages:
+            path = base / folder / lang.tag / f"{name}.pdf"
+            if path.is_file():
+                found.append({"tag": lang.tag, "native": lang.native_name, "name": lang.name, "direction": lang.direction, "href": path.relative_to(base).as_posix()})
+        return found
+
+    resources: list[dict[str, Any]] = []
+    for h in library.handouts:
+        present = files("handouts", h.id)
+        if present:
+            resources.append({
+                "id": h.id, "kind": h.kind, "title": h.title, "summary": h.summary, "edition": h.edition,
+                "review_due": h.review_due.isoformat(), "audience": h.audience, "archived": h.archived, "files": present,
+            })
+    pack_rows: list[dict[str, Any]] = [{"title": p.title, "summary": p.summary, "files": files("packs", p.id)} for p in packs]
+    pack_rows = [p for p in pack_rows if p["files"]]
+    used = {f["tag"] for r in resources for f in r["files"]} | {f["tag"] for p in pack_rows for f in p["files"]}
+    languages = [{"tag": lang.tag, "native": lang.native_name, "name": lang.name, "direction": lang.direction} for lang in registry.languages if lang.tag in used]
+    kinds = [(k, UI_STRINGS[f"kind.{k}"]) for k in KINDS if any(r["kind"] == k for r in resources)]
+    env = RecordingEnvironment(project)
+    return env.render("catalog.html", {}, title=title, subtitle=subtitle, kinds=kinds, resources=resources, packs=pack_rows, languages=languages)
