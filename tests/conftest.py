@@ -36,8 +36,9 @@ def run(project: Path, *args: str, check: bool = False) -> subprocess.CompletedP
     """Run ``python pipeline.py <command> --project <project> [args]`` for real."""
     words = 2 if args[0] == "i18n" else 1  # a group's subcommand takes the options
     command, rest = list(args[:words]), list(args[words:])
+    where = [] if args[0] == "verify" else ["--project", str(project)]  # verify takes a bundle
     result = subprocess.run(
-        [sys.executable, str(REPO / "pipeline.py"), *command, "--project", str(project), *rest],
+        [sys.executable, str(REPO / "pipeline.py"), *command, *where, *rest],
         capture_output=True,
         text=True,
         timeout=600,
