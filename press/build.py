@@ -159,7 +159,7 @@ def build_languages(project: Project, registry: Registry, options: BuildOptions)
     return [registry.get(tag) for tag in wanted]
 
 
-def plan(project: Project, library: Library, languages: list[Language], options: BuildOptions, summary: BuildSummary) -> list[Target]:
+def plan(project: Project, library: Library, languages: list[Language], options: BuildOptions, summary: BuildSummary, records: Records) -> list[Target]:
     """Every output to consider; a translation that is not complete is skipped, with the
     reason, unless --allow-incomplete asks for a draft with English fallbacks."""
     from .catalogs import catalog_path, status_of
@@ -167,15 +167,24 @@ def plan(project: Project, library: Library, languages: list[Language], options:
     selected = [h for h in library.handouts if not options.only or h.id in options.only]
     targets = []
     templates: dict[str, Any] = {}
+    sources = {h.id: sha256((project.root / h.path).read_bytes()) for h in selected}
     for lang in languages:
         for h in selected:
             output = f"dist/handouts/{lang.tag}/{h.id}.pdf"
             if lang.is_source:
                 targets.append(Target(h, lang.tag, output))
                 continue
-            if catalog_path(project, lang.tag, h.id).is_file():
-                status = status_of(project, library, lang.tag, h.id, templates)
-                state, detail = status.state, f"{status.translated}/{status.total} translated, {status.fuzzy} fuzzy"
+            po = catalog_path(project, lang.tag, h.id)
+            if po.is_file():
+                key, po_sha = f"{lang.tag}/{h.id}", sha256(po.read_bytes())
+                cached = records.statuses.get(key)
+                if cached and cached[:2] == [sources[h.id], po_sha]:
+                    state, translated, total, fuzzy = cached[2:6]
+                else:
+                    status = status_of(project, library, lang.tag, h.id, templates)
+                    state, translated, total, fuzzy = status.state, status.translated, status.total, status.fuzzy
+                    records.statuses[key] = [sources[h.id], po_sha, state, translated, total, fuzzy]
+                detail = f"{translated}/{total} translated, {fuzzy} fuzzy"
             else:
                 state, detail = "missing", "no catalog"
             if state == "complete":
@@ -237,13 +246,12 @@ def part_path(language: str, resource: str) -> str:
     return f"{PARTS_DIR}/{language}/{resource}.pdf"
 
 
-def static_key(project: Project, target: Target, paper: str, versions: str, current: Handout | None) -> dict[str, str]:
+def static_key(project: Project, target: Target, paper: str, versions: str, current: Handout | None, settings_digest: str) -> dict[str, str]:
     """Key parts known before rendering; inputs read while rendering are recorded instead."""
-    settings = project.settings
     return {
         "schema": str(cache.SCHEMA),
         "source": sha256((project.root / target.handout.path).read_bytes()),
-        "settings": settings.digest("organisation", "copyright", "licence"),
+        "settings": settings_digest,
         "paper": paper,
         "language": target.language,
         "versions": versions,
@@ -280,14 +288,15 @@ def build(root: Path, options: BuildOptions, say: Callable[[str], None] = print,
         virtual = {f"reference:{k}": sha256(checked.references.digest_of(k).encode()) for k in checked.references.items}
         hasher = InputHasher(project.root, virtual)
         versions = tool_versions()
+        settings_digest = project.settings.digest("organisation", "copyright", "licence")
         todo: list[tuple[Target, dict[str, str]]] = []
-        targets = plan(project, checked.library, languages, options, summary)
+        targets = plan(project, checked.library, languages, options, summary, records)
         packs = pack_plan(project, checked.library, targets, options, summary)
         targets += part_targets(checked.library, packs, targets)
         for target in targets:
             h = target.handout
             current = checked.library.get(h.superseded_by) if h.superseded_by else None
-            static = static_key(project, target, paper, versions, current)
+            static = static_key(project, target, paper, versions, current, settings_digest)
             reason = "--force" if options.force else why_outdated(records.records.get(target.output), static, project.root / target.output, hasher)
             if options.keep_html and not target.part and reason is None and not (project.root / target.html_path).is_file():
                 reason = "--keep-html and no kept HTML yet"
@@ -301,13 +310,16 @@ def build(root: Path, options: BuildOptions, say: Callable[[str], None] = print,
             for output, why in summary.skipped:
                 say(f"{output}: skipped, {why}")
         problems = _render_all(project, ctx_by_lang, todo, records, options, summary, progress) if todo else []
+        if not todo:
+            records.save_if_changed()
         if packs and not problems:
             from .packbuild import build_packs
 
             problems = build_packs(project, checked, packs, ctx_by_lang, records, options, summary, hasher, versions, say)
         if problems:
             raise PressError(problems)
-        write_catalog(project, checked.library, registry)
+        if summary.built or not (project.dist_dir / "index.html").is_file():
+            write_catalog(project, checked.library, registry)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -363,8 +375,9 @@ def _render_all(
             atomic_write(output, result.pdf)
             stat = output.stat()
             records.records[target.output] = Record(sha256(result.pdf), static, {**reads, **result.reads}, (stat.st_size, stat.st_mtime_ns), result.pages)
-            records.save()  # after the write: a record never claims an output that is not there
+            records.save_soon()  # after the write: a record never claims an output that is not there
             summary.built.append(target.output)
+    records.save()
     return problems
 
 

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,11 @@ class Records:
     path: Path
     records: dict[str, Record] = field(default_factory=dict)
     note: str = ""
+    # Translation status by "<lang>/<resource>": the hashes of the source and the
+    # catalog it was computed from, then the state and counts. Parsing a catalog costs
+    # more than hashing it, and a no-op build of a large library needs every status.
+    statuses: dict[str, list[object]] = field(default_factory=dict)
+    _last_save: float = 0.0
 
     @classmethod
     def load(cls, root: Path) -> Records:
@@ -49,16 +55,39 @@ class Records:
             return cls(path, note="build records from another version; rebuilding everything")
         try:
             records = {k: Record(**{**v, "output_stat": tuple(v.get("output_stat", (0, 0)))}) for k, v in data["outputs"].items()}
-        except (TypeError, KeyError):
+            statuses = dict(data.get("statuses", {}))
+        except (TypeError, KeyError, ValueError):
             return cls(path, note="build records unreadable; rebuilding everything")
-        return cls(path, records)
+        return cls(path, records, statuses=statuses)
 
-    def save(self) -> None:
+    def save_soon(self, every: float = 2.0) -> None:
+        """Save at most every ``every`` seconds: rewriting all records after each of
+        thousands of outputs would cost more than rendering them. An output whose record
+        is not saved yet is simply rebuilt after a crash."""
+        now = time.monotonic()
+        if now - self._last_save >= every:
+            self.save()
+
+    def save_if_changed(self) -> None:
+        """Write the records only if they differ from the file: a no-op build writes nothing."""
+        try:
+            old = self.path.read_bytes()
+        except OSError:
+            old = b""
+        if old != self._serialise():
+            self.save()
+
+    def _serialise(self) -> bytes:
         data = {
             "schema": SCHEMA,
             "outputs": {k: vars(r) for k, r in sorted(self.records.items())},
+            "statuses": dict(sorted(self.statuses.items())),
         }
-        atomic_write(self.path, json.dumps(data, indent=1, sort_keys=True).encode())
+        return json.dumps(data, indent=1, sort_keys=True).encode()
+
+    def save(self) -> None:
+        atomic_write(self.path, self._serialise())
+        self._last_save = time.monotonic()
 
 
 def sha256(data: bytes) -> str:

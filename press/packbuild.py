@@ -59,6 +59,7 @@ def build_packs(
             todo.append((pack, lang, output, static))
     for pack, lang, output, static in todo:
         problems += _build_one(project, checked, pack, ctx_by_lang[lang], output, static, records, summary)
+    records.save()
     return problems
 
 
@@ -121,6 +122,6 @@ def _build_one(project: Project, checked: Checked, pack: Pack, ctx: Context, out
     stat = target.stat()
     all_reads = {**reads, **skeleton_reads, **skeleton.reads}
     records.records[output] = Record(sha256(pdf), static, all_reads, (stat.st_size, stat.st_mtime_ns))
-    records.save()
+    records.save_soon()
     summary.built.append(output)
     return []
