@@ -347,9 +347,33 @@ def _render_all(
     summary: BuildSummary,
     progress: Callable[[int, int], None] | None,
 ) -> list[Problem]:
-    from .executors import make_executor, render_job
+    from .executors import TASKS_PER_WORKER
 
     problems: list[Problem] = []
+    batch = max(1, options.jobs) * TASKS_PER_WORKER
+    done = 0
+    # Each batch gets a fresh pool, so no worker renders more than TASKS_PER_WORKER
+    # documents: memory stays bounded however large the library.
+    for start in range(0, len(todo), batch):
+        done = _render_batch(project, ctx_by_lang, todo[start : start + batch], records, options, summary, progress, problems, done, len(todo))
+    records.save()
+    return problems
+
+
+def _render_batch(
+    project: Project,
+    ctx_by_lang: dict[str, Context],
+    todo: list[tuple[Target, dict[str, str]]],
+    records: Records,
+    options: BuildOptions,
+    summary: BuildSummary,
+    progress: Callable[[int, int], None] | None,
+    problems: list[Problem],
+    done: int,
+    total: int,
+) -> int:
+    from .executors import make_executor, render_job
+
     pending: dict[Future[RenderResult], tuple[Target, dict[str, str], dict[str, str]]] = {}
     with make_executor(options.jobs) as executor:
         for target, static in todo:
@@ -362,11 +386,12 @@ def _render_all(
                 atomic_write(project.root / target.html_path, composed.html.encode())
             job = RenderJob(str(project.root), composed.html, target.html_path, h.path, pdf_forms=True, pdf_tags=not target.part)
             pending[executor.submit(render_job, job)] = (target, static, composed.reads)
-        for done, future in enumerate(as_completed(pending), 1):
+        for future in as_completed(pending):
             target, static, reads = pending[future]
             result = future.result()
+            done += 1
             if progress:
-                progress(done, len(pending))
+                progress(done, total)
             summary.warnings.extend(f"{target.handout.path}: warning: {w}" for w in result.warnings)
             if result.refused:
                 problems.extend(Problem(target.handout.path, 0, f"refused to load {r}") for r in result.refused)
@@ -377,8 +402,7 @@ def _render_all(
             records.records[target.output] = Record(sha256(result.pdf), static, {**reads, **result.reads}, (stat.st_size, stat.st_mtime_ns), result.pages)
             records.save_soon()  # after the write: a record never claims an output that is not there
             summary.built.append(target.output)
-    records.save()
-    return problems
+    return done
 
 
 def _relative_from(html_path: str) -> Callable[[str], str]:

@@ -80,16 +80,16 @@ class RecordingEnvironment(jinja2.Environment):
         return html
 
 
-def page_counter(pattern: str) -> Any:
-    """A CSS ``content`` value for "Page {page} of {pages}" in any word order."""
+def page_counter(pattern: str, style: str = "decimal") -> Any:
+    """A CSS ``content`` value for "Page {page} of {pages}" in any word order and digits."""
     from markupsafe import Markup
 
     parts = []
     for piece in re.split(r"(\{page\}|\{pages\})", pattern):
         if piece == "{page}":
-            parts.append("counter(page)")
+            parts.append(f"counter(page, {style})")
         elif piece == "{pages}":
-            parts.append("counter(pages)")
+            parts.append(f"counter(pages, {style})")
         elif piece:
             parts.append(str(css_string(piece)))
     return Markup(" ".join(parts) or '""')
@@ -248,6 +248,7 @@ def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str], pack_
     language's catalogs (broken markup, dropped citations) are returned, located.
     """
     from babel.dates import format_date
+    from babel.numbers import format_decimal
 
     from .catalogs import is_draft
     from .translate import Translation, break_words_in_tokens, check_catalog, localise, ui_strings, usable_messages
@@ -331,6 +332,8 @@ def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str], pack_
         kind_label=ui[f"kind.{handout.kind}"],
         body=_markup(body_html),
         references=[_markup(e) for e in reference_list],
+        edition=format_decimal(handout.edition, locale=lang.babel_tag),
+        counter_style=lang.counter_style,
         published=format_date(handout.published, "long", locale=lang.babel_tag),
         review_due=format_date(handout.review_due, "long", locale=lang.babel_tag),
         created=handout.published.isoformat(),

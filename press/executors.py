@@ -70,6 +70,6 @@ def make_executor(jobs: int) -> Executor:
         return SerialExecutor()
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["press.render", "weasyprint", "weasyprint.text.fonts"])
-    return ProcessPoolExecutor(
-        max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(os.getpid(),), max_tasks_per_child=TASKS_PER_WORKER
-    )
+    # Recycling is done by the caller (a fresh pool per batch of jobs): Python 3.11's own
+    # max_tasks_per_child can deadlock when it replaces a worker.
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(os.getpid(),))

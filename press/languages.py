@@ -45,6 +45,15 @@ class Language:
     def is_source(self) -> bool:
         return self.tag == SOURCE_TAG
 
+    @cached_property
+    def counter_style(self) -> str:
+        """The CSS counter style for page numbers and numbered lists: the language's own
+        digits where CLDR says they are the default (Persian, Bengali, Burmese, ...)."""
+        from babel import Locale
+
+        system = Locale.parse(self.tag.replace("-", "_")).default_numbering_system
+        return _COUNTER_STYLES.get(system, "decimal")
+
     @property
     def rtl(self) -> bool:
         return self.direction == "rtl"
@@ -54,6 +63,12 @@ class Language:
         return self.script in NO_SPACE_SCRIPTS
 
 
+# CLDR numbering systems and the CSS counter styles that write the same digits.
+_COUNTER_STYLES = {
+    "arab": "arabic-indic", "arabext": "persian", "beng": "bengali", "deva": "devanagari", "mymr": "myanmar",
+    "khmr": "khmer", "laoo": "lao", "thai": "thai", "tamldec": "tamil", "gujr": "gujarati", "guru": "gurmukhi",
+    "mlym": "malayalam", "telu": "telugu", "knda": "kannada", "orya": "oriya", "tibt": "tibetan",
+}
 SOURCE_TAG = "en"
 SOURCE_LANGUAGE = Language(SOURCE_TAG, "English", "Latn", "ltr", ("Noto Sans",), ("Noto Serif",))
 

@@ -153,6 +153,7 @@ def _common(ctx: Context, pack: Pack, texts: Callable[[str], str], ui: dict[str,
         "pack_title": texts(pack.title),
         "pack_summary": texts(pack.summary),
         "stylesheets": ["../../../" + sheet],
+        "counter_style": lang.counter_style,
     }
 
 

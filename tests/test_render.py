@@ -155,6 +155,10 @@ def test_second_build_does_nothing_and_touching_css_rebuilds(tmp_path: Path) -> 
     assert "dist/.press/parts/en/calm-place.pdf: rebuild, source changed" in edited.stderr
     assert "dist/packs/en/kindness.pdf: rebuild, parts changed" in edited.stderr
     assert "dist/handouts/en/daily-log.pdf: up to date" in edited.stderr
+    # Undoing the edit brings back byte-identical outputs.
+    source.write_text(source.read_text().replace("Sit or lie comfortably.", "Sit comfortably."))
+    run(root, "build", "-j", "1", check=True)
+    assert {p: p.read_bytes() for p in pdfs} == {p: data for p, (_, data) in before.items()}
     # A change to the stylesheet every document reads rebuilds them all.
     css = root / "styles/print.css"
     css.write_text(css.read_text() + "\n/* touched */\n")
