@@ -20,12 +20,11 @@ from typing import Any
 
 from . import cache
 from .cache import InputHasher, Record, Records, atomic_write, sha256, why_outdated
-from .compose import Context, compose
+from .compose import Context
 from .errors import PressError, Problem
 from .languages import Language, Registry, load_registry
 from .packs import Pack
 from .project import Project
-from .render import RenderJob, RenderResult
 from .sources import Handout, Library
 from .validate import validate
 
@@ -372,26 +371,28 @@ def _render_batch(
     done: int,
     total: int,
 ) -> int:
-    from .executors import make_executor, render_job
+    from .executors import handout_job, make_executor
+    from .jobs import HandoutJob, HandoutResult
 
-    pending: dict[Future[RenderResult], tuple[Target, dict[str, str], dict[str, str]]] = {}
+    token = f"{os.getpid()}-{time.monotonic_ns()}"
+    pending: dict[Future[HandoutResult], tuple[Target, dict[str, str]]] = {}
     with make_executor(options.jobs) as executor:
         for target, static in todo:
-            h = target.handout
-            composed = compose(h, ctx_by_lang[target.language], _relative_from(target.html_path), pack_part=target.part)
-            if composed.problems:
-                problems.extend(composed.problems)
-                continue
-            if options.keep_html and not target.part:
-                atomic_write(project.root / target.html_path, composed.html.encode())
-            job = RenderJob(str(project.root), composed.html, target.html_path, h.path, pdf_forms=True, pdf_tags=not target.part)
-            pending[executor.submit(render_job, job)] = (target, static, composed.reads)
+            ctx = ctx_by_lang[target.language]
+            job = HandoutJob(str(project.root), token, target.handout.id, target.language, ctx.paper, ctx.allow_incomplete, target.part, target.html_path, options.keep_html and not target.part)
+            pending[executor.submit(handout_job, job)] = (target, static)
         for future in as_completed(pending):
-            target, static, reads = pending[future]
-            result = future.result()
+            target, static = pending[future]
+            outcome = future.result()
             done += 1
             if progress:
                 progress(done, total)
+            if outcome.problems or outcome.render is None:
+                problems.extend(outcome.problems)
+                continue
+            result = outcome.render
+            if outcome.html is not None:
+                atomic_write(project.root / target.html_path, outcome.html.encode())
             summary.warnings.extend(f"{target.handout.path}: warning: {w}" for w in result.warnings)
             if result.refused:
                 problems.extend(Problem(target.handout.path, 0, f"refused to load {r}") for r in result.refused)
@@ -399,18 +400,7 @@ def _render_batch(
             output = project.root / target.output
             atomic_write(output, result.pdf)
             stat = output.stat()
-            records.records[target.output] = Record(sha256(result.pdf), static, {**reads, **result.reads}, (stat.st_size, stat.st_mtime_ns), result.pages)
+            records.records[target.output] = Record(sha256(result.pdf), static, {**outcome.reads, **result.reads}, (stat.st_size, stat.st_mtime_ns), result.pages)
             records.save_soon()  # after the write: a record never claims an output that is not there
             summary.built.append(target.output)
     return done
-
-
-def _relative_from(html_path: str) -> Callable[[str], str]:
-    """URLs in the HTML are relative to where ``--keep-html`` writes it, so the kept file
-    renders the same with the ``weasyprint`` command, and no absolute path is embedded."""
-    depth = "../" * html_path.count("/")
-
-    def url_for(rel: str) -> str:
-        return depth + rel
-
-    return url_for

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
 
+from .jobs import HandoutJob, HandoutResult, run_handout_job
 from .render import Renderer, RenderJob, RenderResult
 
 
@@ -25,8 +26,13 @@ def _warm_renderer() -> Renderer:
 
 
 def render_job(job: RenderJob) -> RenderResult:
-    """Run one job with this process's warm renderer (the function workers execute)."""
+    """Run one render job with this process's warm renderer."""
     return _warm_renderer().render(job)
+
+
+def handout_job(job: HandoutJob) -> HandoutResult:
+    """Compose and render one handout with this process's warm renderer (what workers run)."""
+    return run_handout_job(job, _warm_renderer().render)
 
 
 def _init_worker(build_pid: int) -> None:
@@ -69,7 +75,7 @@ def make_executor(jobs: int) -> Executor:
     if jobs <= 1:
         return SerialExecutor()
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["press.render", "weasyprint", "weasyprint.text.fonts"])
+    context.set_forkserver_preload(["press.jobs", "press.compose", "press.render", "weasyprint", "weasyprint.text.fonts"])
     # Recycling is done by the caller (a fresh pool per batch of jobs): Python 3.11's own
     # max_tasks_per_child can deadlock when it replaces a worker.
     return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(os.getpid(),))

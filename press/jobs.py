@@ -1,0 +1,84 @@
+"""A handout job as plain data, and what a worker does with it: compose, then render.
+
+Composing (Markdown, catalogs, CSL formatting, templates) happens in the worker next to
+rendering, so the parent only plans and writes; a worker keeps its loaded project and
+formatted references for the jobs of one build.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import Problem
+from .render import RenderJob, RenderResult
+
+
+@dataclass(frozen=True)
+class HandoutJob:
+    """Everything a worker needs to produce one handout PDF (or pack part)."""
+
+    root: str
+    build: str  # identifies the build, so a long-lived process never reuses stale sources
+    resource: str
+    language: str
+    paper: str
+    allow_incomplete: bool
+    part: bool
+    html_path: str
+    keep_html: bool
+
+
+@dataclass
+class HandoutResult:
+    render: RenderResult | None
+    reads: dict[str, str] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    html: str | None = None
+
+
+@functools.lru_cache(maxsize=4)
+def _context(root: str, build: str, language: str, paper: str, allow_incomplete: bool) -> object:
+    from .bibliography import load_references
+    from .compose import Context
+    from .languages import load_registry
+    from .project import load_project
+    from .sources import load_library
+
+    project = load_project(Path(root))
+    library, _ = load_library(project)
+    references, _ = load_references(project)
+    registry = load_registry(project)
+    return Context(project, library, references, registry.get(language), paper, allow_incomplete, _memo(root, build))
+
+
+@functools.lru_cache(maxsize=2)
+def _memo(root: str, build: str) -> dict[object, object]:
+    """One memo per build and process, shared by its languages (CSL styles, templates)."""
+    return {}
+
+
+def relative_from(html_path: str) -> object:
+    """URLs in the HTML are relative to where ``--keep-html`` writes it, so the kept file
+    renders the same with the ``weasyprint`` command, and no absolute path is embedded."""
+    depth = "../" * html_path.count("/")
+
+    def url_for(rel: str) -> str:
+        return depth + rel
+
+    return url_for
+
+
+def run_handout_job(job: HandoutJob, render: object) -> HandoutResult:
+    """Compose and render one job with ``render`` (a warm Renderer's method)."""
+    from .compose import Context, compose
+
+    ctx = _context(job.root, job.build, job.language, job.paper, job.allow_incomplete)
+    assert isinstance(ctx, Context)
+    handout = ctx.library.get(job.resource)
+    composed = compose(handout, ctx, relative_from(job.html_path), pack_part=job.part)  # type: ignore[arg-type]
+    if composed.problems:
+        return HandoutResult(None, composed.reads, composed.problems)
+    result = render(RenderJob(job.root, composed.html, job.html_path, handout.path, pdf_forms=True, pdf_tags=not job.part))  # type: ignore[operator]
+    return HandoutResult(result, composed.reads, [], composed.html if job.keep_html else None)
