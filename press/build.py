@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from . import cache
-from .cache import InputHasher, Record, Records, atomic_write, sha256, why_outdated
+from .cache import InputHasher, Records, atomic_write, sha256, why_outdated
 from .compose import Context
 from .errors import PressError, Problem
+from .jobs import HandoutResult
 from .languages import Language, Registry, load_registry
 from .packs import Pack
 from .project import Project
@@ -308,7 +309,7 @@ def build(root: Path, options: BuildOptions, say: Callable[[str], None] = print,
         if options.explain:
             for output, why in summary.skipped:
                 say(f"{output}: skipped, {why}")
-        problems = _render_all(project, ctx_by_lang, todo, records, options, summary, progress) if todo else []
+        problems = _render_all(project, paper, todo, records, options, summary, progress) if todo else []
         if not todo:
             records.save_if_changed()
         if packs and not problems:
@@ -339,68 +340,50 @@ def write_catalog(project: Project, library: Library, registry: Registry) -> boo
 
 def _render_all(
     project: Project,
-    ctx_by_lang: dict[str, Context],
+    paper: str,
     todo: list[tuple[Target, dict[str, str]]],
     records: Records,
     options: BuildOptions,
     summary: BuildSummary,
     progress: Callable[[int, int], None] | None,
 ) -> list[Problem]:
-    from .executors import TASKS_PER_WORKER
+    """Render every outdated handout in workers; the parent only submits and writes."""
+    from .executors import TASKS_PER_WORKER, handout_job, make_executor
+    from .jobs import HandoutJob
 
     problems: list[Problem] = []
+    token = f"{os.getpid()}-{time.monotonic_ns()}"  # one per build: workers never reuse stale sources
     batch = max(1, options.jobs) * TASKS_PER_WORKER
     done = 0
     # Each batch gets a fresh pool, so no worker renders more than TASKS_PER_WORKER
     # documents: memory stays bounded however large the library.
     for start in range(0, len(todo), batch):
-        done = _render_batch(project, ctx_by_lang, todo[start : start + batch], records, options, summary, progress, problems, done, len(todo))
+        pending: dict[Future[HandoutResult], tuple[Target, dict[str, str]]] = {}
+        with make_executor(options.jobs) as executor:
+            for target, static in todo[start : start + batch]:
+                keep = options.keep_html and not target.part
+                job = HandoutJob(str(project.root), token, target.handout.id, target.language, paper, options.allow_incomplete, target.part, target.html_path, keep)
+                pending[executor.submit(handout_job, job)] = (target, static)
+            for future in as_completed(pending):
+                done += 1
+                if progress:
+                    progress(done, len(todo))
+                target, static = pending[future]
+                problems += _store(project, target, static, future.result(), records, summary)
     records.save()
     return problems
 
 
-def _render_batch(
-    project: Project,
-    ctx_by_lang: dict[str, Context],
-    todo: list[tuple[Target, dict[str, str]]],
-    records: Records,
-    options: BuildOptions,
-    summary: BuildSummary,
-    progress: Callable[[int, int], None] | None,
-    problems: list[Problem],
-    done: int,
-    total: int,
-) -> int:
-    from .executors import handout_job, make_executor
-    from .jobs import HandoutJob, HandoutResult
-
-    token = f"{os.getpid()}-{time.monotonic_ns()}"
-    pending: dict[Future[HandoutResult], tuple[Target, dict[str, str]]] = {}
-    with make_executor(options.jobs) as executor:
-        for target, static in todo:
-            ctx = ctx_by_lang[target.language]
-            job = HandoutJob(str(project.root), token, target.handout.id, target.language, ctx.paper, ctx.allow_incomplete, target.part, target.html_path, options.keep_html and not target.part)
-            pending[executor.submit(handout_job, job)] = (target, static)
-        for future in as_completed(pending):
-            target, static = pending[future]
-            outcome = future.result()
-            done += 1
-            if progress:
-                progress(done, total)
-            if outcome.problems or outcome.render is None:
-                problems.extend(outcome.problems)
-                continue
-            result = outcome.render
-            if outcome.html is not None:
-                atomic_write(project.root / target.html_path, outcome.html.encode())
-            summary.warnings.extend(f"{target.handout.path}: warning: {w}" for w in result.warnings)
-            if result.refused:
-                problems.extend(Problem(target.handout.path, 0, f"refused to load {r}") for r in result.refused)
-                continue
-            output = project.root / target.output
-            atomic_write(output, result.pdf)
-            stat = output.stat()
-            records.records[target.output] = Record(sha256(result.pdf), static, {**outcome.reads, **result.reads}, (stat.st_size, stat.st_mtime_ns), result.pages)
-            records.save_soon()  # after the write: a record never claims an output that is not there
-            summary.built.append(target.output)
-    return done
+def _store(project: Project, target: Target, static: dict[str, str], outcome: HandoutResult, records: Records, summary: BuildSummary) -> list[Problem]:
+    """Write one finished job's PDF (and kept HTML) and record it, or return its problems."""
+    result = outcome.render
+    if outcome.problems or result is None:
+        return outcome.problems
+    if outcome.html is not None:
+        atomic_write(project.root / target.html_path, outcome.html.encode())
+    summary.warnings.extend(f"{target.handout.path}: warning: {w}" for w in result.warnings)
+    if result.refused:
+        return [Problem(target.handout.path, 0, f"refused to load {r}") for r in result.refused]
+    records.store(project.root, target.output, result.pdf, static, {**outcome.reads, **result.reads}, result.pages)
+    summary.built.append(target.output)
+    return []

@@ -68,6 +68,14 @@ class Records:
         if now - self._last_save >= every:
             self.save()
 
+    def store(self, root: Path, output: str, data: bytes, static: dict[str, str], reads: dict[str, str], pages: int = 0) -> None:
+        """Write an output atomically, then record it (never the other way round)."""
+        path = root / output
+        atomic_write(path, data)
+        stat = path.stat()
+        self.records[output] = Record(sha256(data), static, reads, (stat.st_size, stat.st_mtime_ns), pages)
+        self.save_soon()
+
     def save_if_changed(self) -> None:
         """Write the records only if they differ from the file: a no-op build writes nothing."""
         try:

@@ -26,13 +26,3 @@ class PressError(Exception):
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = tuple(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
-
-
-class BuildLocked(Exception):
-    """Another build holds the lock on the output folder."""
-
-
-def raise_if(problems: list[Problem]) -> None:
-    """Raise a PressError if any problem was collected."""
-    if problems:
-        raise PressError(problems)

@@ -8,11 +8,16 @@ formatted references for the jobs of one build.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import Problem
 from .render import RenderJob, RenderResult
+
+if TYPE_CHECKING:
+    from .compose import Context
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,7 @@ class HandoutResult:
 
 
 @functools.lru_cache(maxsize=4)
-def _context(root: str, build: str, language: str, paper: str, allow_incomplete: bool) -> object:
+def _context(root: str, build: str, language: str, paper: str, allow_incomplete: bool) -> Context:
     from .bibliography import load_references
     from .compose import Context
     from .languages import load_registry
@@ -59,7 +64,7 @@ def _memo(root: str, build: str) -> dict[object, object]:
     return {}
 
 
-def relative_from(html_path: str) -> object:
+def relative_from(html_path: str) -> Callable[[str], str]:
     """URLs in the HTML are relative to where ``--keep-html`` writes it, so the kept file
     renders the same with the ``weasyprint`` command, and no absolute path is embedded."""
     depth = "../" * html_path.count("/")
@@ -70,15 +75,14 @@ def relative_from(html_path: str) -> object:
     return url_for
 
 
-def run_handout_job(job: HandoutJob, render: object) -> HandoutResult:
+def run_handout_job(job: HandoutJob, render: Callable[[RenderJob], RenderResult]) -> HandoutResult:
     """Compose and render one job with ``render`` (a warm Renderer's method)."""
-    from .compose import Context, compose
+    from .compose import compose
 
     ctx = _context(job.root, job.build, job.language, job.paper, job.allow_incomplete)
-    assert isinstance(ctx, Context)
     handout = ctx.library.get(job.resource)
-    composed = compose(handout, ctx, relative_from(job.html_path), pack_part=job.part)  # type: ignore[arg-type]
+    composed = compose(handout, ctx, relative_from(job.html_path), pack_part=job.part)
     if composed.problems:
         return HandoutResult(None, composed.reads, composed.problems)
-    result = render(RenderJob(job.root, composed.html, job.html_path, handout.path, pdf_forms=True, pdf_tags=not job.part))  # type: ignore[operator]
+    result = render(RenderJob(job.root, composed.html, job.html_path, handout.path, pdf_forms=True, pdf_tags=not job.part))
     return HandoutResult(result, composed.reads, [], composed.html if job.keep_html else None)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 from . import yamlio
@@ -135,15 +134,3 @@ def load_registry(project: Project) -> Registry:
     if problems:
         raise PressError(problems)
     return Registry(tuple(languages))
-
-
-def font_files(families: tuple[str, ...]) -> list[Path]:
-    """The font files fontconfig picks for each family (regular weight), for glyph checks."""
-    import subprocess
-
-    files = []
-    for family in families:
-        out = subprocess.run(["fc-match", "--format=%{file}", f"{family}:style=Regular"], capture_output=True, text=True, check=False).stdout
-        if out:
-            files.append(Path(out))
-    return files

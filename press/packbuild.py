@@ -8,7 +8,7 @@ import io
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from .cache import InputHasher, Record, Records, atomic_write, sha256, why_outdated
+from .cache import InputHasher, Records, why_outdated
 from .compose import Context
 from .errors import Problem
 from .packs import Pack, PartInfo, assemble, compose_skeleton, page_count, ui_for
@@ -117,11 +117,6 @@ def _build_one(project: Project, checked: Checked, pack: Pack, ctx: Context, out
         "/Producer": "Handout Press (WeasyPrint, pypdf)",
     }
     pdf = assemble(skeleton.pdf, list(zip(infos, part_bytes, strict=True)), texts(pack.title), labels, metadata, ctx.language.tag)
-    target = project.root / output
-    atomic_write(target, pdf)
-    stat = target.stat()
-    all_reads = {**reads, **skeleton_reads, **skeleton.reads}
-    records.records[output] = Record(sha256(pdf), static, all_reads, (stat.st_size, stat.st_mtime_ns))
-    records.save_soon()
+    records.store(project.root, output, pdf, static, {**reads, **skeleton_reads, **skeleton.reads})
     summary.built.append(output)
     return []

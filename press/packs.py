@@ -57,11 +57,9 @@ def load_packs(project: Project, library: Library) -> tuple[tuple[Pack, ...], li
     from .yamlio import item_key_lines
 
     key_lines = item_key_lines(path.read_text(encoding="utf-8"))
-    from .sources import discover
-
     packs: list[Pack] = []
     seen: dict[str, int] = {}
-    known = {p.stem for p in discover(project)}  # a broken source is reported on its own
+    known = library.stems
     for entry, line, lines in zip(located.value, located.item_lines, key_lines, strict=False):
         if not isinstance(entry, dict):
             problems.append(Problem(PACKS_FILE, line, "each pack is a mapping with id, title, summary, audience and resources"))

@@ -85,10 +85,6 @@ class Project:
         return self.root / "handouts"
 
     @property
-    def styles_dir(self) -> Path:
-        return self.root / "styles"
-
-    @property
     def dist_dir(self) -> Path:
         return self.root / "dist"
 

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .cache import atomic_write
 from .errors import PressError, Problem
 from .project import SETTINGS_FILE, Project, ReleaseProfile, load_project
 
@@ -249,8 +248,3 @@ def verify(bundle: Path) -> list[str]:
     for name in sorted(set(files) - set(listed) - {MANIFEST}):
         report.append(f"extra: {name}")
     return report
-
-
-def write_if_changed(path: Path, data: bytes) -> None:
-    if not path.is_file() or path.read_bytes() != data:
-        atomic_write(path, data)

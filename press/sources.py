@@ -219,6 +219,9 @@ class Library:
     """All handouts of a project, by id, in file-name order."""
 
     handouts: tuple[Handout, ...]
+    # Every source file's stem, parsed or not: a broken file is reported on its own, so
+    # references to it (superseded_by, packs, catalogs) are not reported as unknown.
+    stems: frozenset[str] = frozenset()
 
     def get(self, resource_id: str) -> Handout:
         return next(h for h in self.handouts if h.id == resource_id)
@@ -238,10 +241,10 @@ def load_library(project: Project) -> tuple[Library, list[Problem]]:
         problems.extend(found)
         if handout is not None:
             handouts.append(handout)
-    ids = {p.stem for p in paths}  # a resource that failed to parse is broken, not unknown
+    stems = frozenset(p.stem for p in paths)
     for h in handouts:
-        if h.superseded_by is not None and h.superseded_by not in ids:
+        if h.superseded_by is not None and h.superseded_by not in stems:
             problems.append(Problem(h.path, h.line_of("superseded_by"), f"superseded_by names an unknown resource '{h.superseded_by}'"))
     if not handouts and not problems:
         problems.append(Problem("handouts", 0, "no handouts found; add handouts/<id>.md files"))
-    return Library(tuple(handouts)), problems
+    return Library(tuple(handouts), stems), problems

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
 from markdown_it.token import Token
@@ -170,7 +169,3 @@ def break_words_in_tokens(tokens: list[Token], language: str) -> None:
     for token, _ in markdown.walk(tokens):
         if token.type == "text" and token.content:
             token.content = insert_word_breaks(token.content, language)
-
-
-def po_relative(path: Path, root: Path) -> str:
-    return path.relative_to(root).as_posix()

@@ -58,10 +58,8 @@ def check_catalogs(project: Project, library: Library) -> list[Problem]:
     except PressError as exc:
         return list(exc.problems)
     coverage = FontCoverage()
-    from .sources import discover
-
     # A catalog belongs to a source file, even one whose front matter is broken right now.
-    known = {path.stem for path in discover(project)} | {UI_DOMAIN, PACKS_DOMAIN}
+    known = library.stems | {UI_DOMAIN, PACKS_DOMAIN}
     folder = project.root / "translations"
     for lang_dir in sorted(p for p in folder.iterdir() if p.is_dir() and p.name != "templates") if folder.is_dir() else []:
         if lang_dir.name not in registry.tags:
