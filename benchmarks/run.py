@@ -13,7 +13,6 @@ import argparse
 import json
 import multiprocessing
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -32,6 +31,49 @@ def pipeline(root: Path, *args: str) -> float:
     started = time.perf_counter()
     subprocess.run([PY, str(REPO / "pipeline.py"), *args[:1], "--project", str(root), *args[1:]], check=True, capture_output=True, text=True)
     return time.perf_counter() - started
+
+
+def _process_tree() -> dict[int, int]:
+    """pid -> parent pid for every process now running."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    return parents
+
+
+def _peak_rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def pipeline_memory(root: Path, *args: str) -> tuple[float, dict[str, float]]:
+    """Run the pipeline and sample the peak resident memory of its processes: the build
+    process itself, and the workers (grandchildren: the build starts a forkserver, which
+    starts the workers). VmHWM is the kernel's own high-water mark, so sampling every
+    0.1 s misses only what a worker adds in its last 0.1 s."""
+    started = time.perf_counter()
+    proc = subprocess.Popen([PY, str(REPO / "pipeline.py"), *args[:1], "--project", str(root), *args[1:]], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peaks = {"build_process_mb": 0.0, "worker_mb": 0.0}
+    while proc.poll() is None:
+        parents = _process_tree()
+        for pid, parent in parents.items():
+            if pid == proc.pid:
+                peaks["build_process_mb"] = max(peaks["build_process_mb"], _peak_rss_mb(pid))
+            elif parents.get(parent) == proc.pid:
+                peaks["worker_mb"] = max(peaks["worker_mb"], _peak_rss_mb(pid))
+        time.sleep(0.1)
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, proc.args)
+    return time.perf_counter() - started, {k: round(v, 1) for k, v in peaks.items()}
 
 
 def copy_library(dest: Path, packs: bool = True) -> Path:
@@ -70,12 +112,13 @@ def bare_inprocess(html: list[Path]) -> tuple[float, list[tuple[str, float, int]
 
 
 def naive_commands(html: list[Path], out: Path) -> float:
-    """The naive way: the `weasyprint` command on each kept HTML file, WORKERS at a time."""
+    """The naive way: the `weasyprint` command on each kept HTML file, WORKERS at a time,
+    with the options that make the same PDFs (fillable fields, tags)."""
     weasyprint = str(Path(PY).with_name("weasyprint"))
     out.mkdir(parents=True, exist_ok=True)
 
     def one(path: Path) -> None:
-        subprocess.run([weasyprint, str(path), str(out / f"{path.parent.name}-{path.stem}.pdf")], check=True, capture_output=True)
+        subprocess.run([weasyprint, "--pdf-forms", "--pdf-tags", str(path), str(out / f"{path.parent.name}-{path.stem}.pdf")], check=True, capture_output=True)
 
     started = time.perf_counter()
     with ThreadPoolExecutor(WORKERS) as pool:
@@ -120,29 +163,40 @@ def library_benchmarks(work: Path) -> dict[str, object]:
 
 
 def pack_benchmarks(work: Path) -> dict[str, object]:
-    """Assembling the English packs against rendering their resources from scratch."""
-    root = copy_library(work / "packs")
-    pipeline(root, "build", "--lang", "en", "--jobs", "1")
-    for pdf in (root / "dist/packs/en").glob("*.pdf"):
-        pdf.unlink()
-    started = time.perf_counter()
-    pipeline(root, "build", "--lang", "en", "--jobs", "1")  # only the packs are out of date
-    assembly = time.perf_counter() - started
-    noop = pipeline(root, "build", "--lang", "en", "--jobs", "1")
+    """Assembling the English packs against rendering their resources from scratch, both
+    through the pipeline with the same workers; start-up is taken off both (a no-op build)."""
     import yaml
 
+    root = copy_library(work / "packs")
+    jobs = ["--lang", "en", "--jobs", str(WORKERS)]
+    pipeline(root, "build", *jobs)
     packs = yaml.safe_load((root / "handouts/packs.yaml").read_text())
-    html = [root / "dist/html/en" / f"{r}.html" for pack in packs for r in pack["resources"]]
-    pipeline(root, "build", "--lang", "en", "--jobs", "1", "--keep-html")
-    started = time.perf_counter()
-    _bare_worker([str(p) for p in html])  # one process, like the pack stage
-    scratch = time.perf_counter() - started
+    resources = sorted({r for pack in packs for r in pack["resources"]})
+    noop = min(pipeline(root, "build", *jobs) for _ in range(3))
+
+    def assemble(cold: bool) -> float:
+        for pdf in (root / "dist/packs/en").glob("*.pdf"):
+            pdf.unlink()
+        if cold:
+            for pdf in (root / "dist/.press/skeletons/en").glob("*.pdf"):
+                pdf.unlink()
+        return pipeline(root, "build", *jobs) - noop  # only the packs are out of date
+
+    warm = min(assemble(cold=False) for _ in range(3))
+    cold = min(assemble(cold=True) for _ in range(3))
+    scratch_root = copy_library(work / "packs-scratch", packs=False)
+    pipeline(scratch_root, "build", *jobs)
+    only = [a for r in resources for a in ("--only", r)]
+    scratch_noop = min(pipeline(scratch_root, "build", *jobs, *only) for _ in range(3))
+    scratch = min(pipeline(scratch_root, "build", *jobs, *only, "--force") for _ in range(2)) - scratch_noop
     return {
         "packs": len(packs),
-        "pack_resources": len(html),
-        "assembly_s_excluding_process_start": round(assembly - noop, 2),
+        "pack_resources": len(resources),
         "render_resources_from_scratch_s": round(scratch, 2),
-        "assembly_over_scratch": round((assembly - noop) / scratch, 2),
+        "assembly_s": round(warm, 2),
+        "assembly_over_scratch": round(warm / scratch, 2),
+        "assembly_with_skeleton_render_s": round(cold, 2),
+        "cold_assembly_over_scratch": round(cold / scratch, 2),
         "pack_kb": {p.stem: round(p.stat().st_size / 1024) for p in sorted((root / "dist/packs/en").glob("*.pdf"))},
     }
 
@@ -183,9 +237,7 @@ def large_benchmarks(work: Path) -> dict[str, object]:
     results: dict[str, object] = {}
     for count in (100, 1000):
         root = generated_library(work, count)
-        started = time.perf_counter()
-        pipeline(root, "build", "--jobs", str(WORKERS))
-        elapsed = time.perf_counter() - started
+        elapsed, memory = pipeline_memory(root, "build", "--jobs", str(WORKERS))
         outputs = len(list((root / "dist/handouts").rglob("*.pdf")))
         noop = pipeline(root, "build")
         results[f"{count}_resources"] = {
@@ -193,20 +245,22 @@ def large_benchmarks(work: Path) -> dict[str, object]:
             "build_s": round(elapsed, 1),
             "ms_per_output": round(1000 * elapsed / outputs, 1),
             "noop_build_s": round(noop, 2),
+            "peak_rss": memory,
         }
-    results["peak_worker_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
     return results
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--large", action="store_true", help="also run the generated 1,000-resource library")
+    parser.add_argument("--only", choices=("library", "packs", "generated"), action="append", help="run only these parts (repeatable)")
     args = parser.parse_args()
+    parts = args.only or ["library", "packs"] + (["generated"] if args.large else [])
+    benchmarks = {"library": library_benchmarks, "packs": pack_benchmarks, "generated": large_benchmarks}
+    results: dict[str, object] = {}
     with tempfile.TemporaryDirectory(prefix="press-bench-") as tmp:
-        work = Path(tmp)
-        results = {"library": library_benchmarks(work), "packs": pack_benchmarks(work)}
-        if args.large:
-            results["generated"] = large_benchmarks(work)
+        for part in parts:
+            results[part] = benchmarks[part](Path(tmp))
     results["machine"] = {"cores": os.cpu_count(), "workers": WORKERS, "python": sys.version.split()[0]}
     print(json.dumps(results, indent=2, ensure_ascii=False))
 

@@ -9,6 +9,9 @@ which the style itself prints.
 from __future__ import annotations
 
 import copy
+import functools
+import hashlib
+import io
 import json
 import re
 import warnings
@@ -29,13 +32,115 @@ CSL_TYPES = {
     "dataset", "entry-encyclopedia", "motion_picture", "paper-conference", "report",
     "speech", "thesis", "webpage", "broadcast", "post", "post-weblog", "song",
 }
-# CSL locale files shipped with citeproc-py, by language subtag.
-CSL_LOCALES = {
-    "en": "en-US", "es": "es-ES", "fr": "fr-FR", "de": "de-DE", "ar": "ar", "zh-Hans": "zh-CN",
-    "zh-Hant": "zh-TW", "uk": "uk-UA", "hi": "hi-IN", "ru": "ru-RU", "pt": "pt-PT", "it": "it-IT",
-    "pl": "pl-PL", "tr": "tr-TR", "fa": "fa-IR", "he": "he-IL", "ja": "ja-JP", "ko": "ko-KR",
-    "vi": "vi-VN", "th": "th-TH", "nl": "nl-NL", "el": "el-GR", "ro": "ro-RO", "cs": "cs-CZ",
+# Reference terms a language without a CSL locale takes from its ``csl`` catalog
+# (translations/<lang>/csl.po): catalog key -> (CSL term, form, English single, plural).
+# Untranslated terms stay in APA's English; month names come from CLDR.
+CSL_TERMS: dict[str, tuple[str, str, str, str]] = {
+    "et-al": ("et-al", "long", "et al.", ""),
+    "in": ("in", "long", "In", ""),
+    "no-date": ("no date", "short", "n.d.", ""),
+    "retrieved": ("retrieved", "long", "Retrieved", ""),
+    "from": ("from", "long", "from", ""),
+    "editor": ("editor", "short", "Ed.", "Eds."),
+    "edition": ("edition", "short", "ed.", "eds."),
+    "page": ("page", "short", "p.", "pp."),
+    "volume": ("volume", "short", "Vol.", "Vols."),
 }
+
+
+@functools.cache
+def _shipped_locales() -> tuple[frozenset[str], dict[str, str]]:
+    """citeproc-py's CSL locales: every dialect it ships, and each language's primary one."""
+    from citeproc import LOCALES_PATH
+
+    data = json.loads((Path(LOCALES_PATH) / "locales.json").read_text(encoding="utf-8"))
+    return frozenset(data["language-names"]), dict(data["primary-dialects"])
+
+
+def _locale_script(name: str) -> str | None:
+    """The script a CSL locale is written in: its own script subtag, else CLDR's likely one."""
+    from babel.core import get_global
+
+    parts = name.split("-")
+    for part in parts[1:]:
+        if len(part) == 4:
+            return part.title()
+    likely = get_global("likely_subtags")
+    full = likely.get("_".join(parts)) or likely.get(parts[0])
+    return full.split("_")[1] if full and len(full.split("_")) > 2 else None
+
+
+def shipped_locale(tag: str, script: str) -> str | None:
+    """The CSL locale for a language and script, or None when citeproc-py has none.
+
+    Exact tag first, then the language's primary dialect, then its other dialects, each
+    only if it is written in the same script: Punjabi in Gurmukhi must not get the
+    Shahmukhi pa-PK terms, Serbian in Cyrillic not sr-Latn-RS.
+    """
+    names, primary = _shipped_locales()
+    if tag in names:
+        return tag
+    language = tag.split("-")[0]
+    candidates = [primary.get(language, ""), *sorted(n for n in names if n.split("-")[0] == language)]
+    for name in candidates:
+        if name in names and _locale_script(name) == script:
+            return name
+    return None
+
+
+@dataclass(frozen=True)
+class CslLocale:
+    """The locale a document's references are formatted in.
+
+    ``name`` is a shipped CSL locale, or the language tag itself when none ships, in which
+    case ``terms`` (from the language's csl catalog) and ``months`` (CLDR) form a locale
+    placed inside the style, ahead of CSL's en-US.
+    """
+
+    name: str
+    shipped: bool = True
+    terms: tuple[tuple[str, str], ...] = ()
+    months: tuple[str, ...] = ()
+
+    def locale_xml(self) -> str:
+        from xml.sax.saxutils import escape, quoteattr
+
+        out = [f"<locale xml:lang={quoteattr(self.name)}><terms>"]
+        given = dict(self.terms)
+        for key, (term, form, single_en, plural_en) in CSL_TERMS.items():
+            # Untranslated terms keep APA's English form (the style's own "Ed.", not en-US "ed.").
+            single, multiple = given.get(key), given.get(key + ".plural")
+            form_attr = "" if form == "long" else f' form="{form}"'  # CSL: no form means long
+            if plural_en:
+                out.append(f'<term name="{term}"{form_attr}><single>{escape(single or single_en)}</single><multiple>{escape(multiple or plural_en)}</multiple></term>')
+            else:
+                out.append(f'<term name="{term}"{form_attr}>{escape(single or single_en)}</term>')
+        for number, month in enumerate(self.months, start=1):
+            out.append(f'<term name="month-{number:02d}">{escape(month)}</term>')
+        # CLDR has no ordinal suffixes: "2 ed." rather than an English "2nd".
+        out.append('<term name="ordinal"></term>')
+        out += [f'<term name="ordinal-{n:02d}"></term>' for n in (*range(10), 11, 12, 13)]
+        out.append("</terms></locale>")
+        return "".join(out)
+
+    @property
+    def signature(self) -> str:
+        return self.name if self.shipped else self.name + ":" + self.locale_xml()
+
+
+def csl_locale(tag: str, script: str, babel_tag: str, catalog_terms: dict[str, str]) -> CslLocale:
+    """The shipped CSL locale for a language, or one built from its catalog terms."""
+    name = shipped_locale(tag, script)
+    if name is not None:
+        return CslLocale(name)
+    from babel.dates import get_month_names
+
+    try:
+        months = tuple(get_month_names("wide", locale=babel_tag)[m] for m in range(1, 13))
+    except (ValueError, LookupError):
+        months = ()
+    terms = tuple(sorted((k, v) for k, v in catalog_terms.items() if k in CSL_TERMS or k.removesuffix(".plural") in CSL_TERMS))
+    return CslLocale(tag, shipped=False, terms=terms, months=months)
 
 
 @dataclass(frozen=True)
@@ -146,21 +251,90 @@ def apa_sort_key(item: dict[str, Any]) -> tuple[Any, ...]:
     return (people, (1, year) if year else (0, ""), _title_key(item))
 
 
+class FormattedStore:
+    """Formatted citations and entries kept between builds (dist/.press/references.json).
+
+    Keys hash everything the HTML depends on (the CSL style's bytes, citeproc-py's
+    version, the locale, the works and their year suffixes, the locators), so an entry
+    is reused only when formatting it again would give the same HTML. Formatting with
+    citeproc-py costs far more than the rest of composing a document.
+    """
+
+    def __init__(self, known: dict[str, str] | None = None) -> None:
+        self.known = dict(known or {})
+        self.new: dict[str, str] = {}
+
+    def get(self, key: str) -> str | None:
+        return self.new.get(key) or self.known.get(key)
+
+    def put(self, key: str, html: str) -> None:
+        self.new[key] = html
+
+    def take_new(self) -> dict[str, str]:
+        """What was formatted since the last call (for a worker to hand to the build)."""
+        new, self.new = self.new, {}
+        self.known.update(new)
+        return new
+
+
+# Formatted references kept between builds; a larger store starts again from this build.
+STORE_FILE = "dist/.press/references.json"
+STORE_LIMIT = 20_000
+
+
+def open_store(root: Path, memo: dict[Any, Any]) -> FormattedStore:
+    """The build's store of formatted references, loaded once into ``memo``."""
+    if "formatted" not in memo:
+        memo["formatted"] = FormattedStore(_read_store(root))
+    store: FormattedStore = memo["formatted"]
+    return store
+
+
+def _read_store(root: Path) -> dict[str, str]:
+    try:
+        data = json.loads((root / STORE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # missing or damaged: format again
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def save_store(root: Path, entries: dict[str, str]) -> None:
+    """Add newly formatted references to the store (called by the build, under its lock)."""
+    from .cache import atomic_write
+
+    if not entries:
+        return
+    known = _read_store(root)
+    known.update(entries)
+    if len(known) > STORE_LIMIT:
+        known = dict(entries)
+    atomic_write(root / STORE_FILE, json.dumps(known, sort_keys=True, ensure_ascii=False).encode())
+
+
+@functools.cache
+def _citeproc_version() -> str:
+    from importlib.metadata import version
+
+    return version("citeproc-py")
+
+
 class Formatter:
     """Formats one document's citations and reference list (HTML fragments).
 
     citeproc-py formats each work on its own and the results are memoised in ``memo``
-    (shared by every document a process builds): formatting a work costs far more than
-    looking it up, and APA entries do not depend on the other works in the list.
+    (shared by every document a process builds) and in ``store`` (shared by builds):
+    formatting a work costs far more than looking it up, and APA entries do not depend
+    on the other works in the list.
     """
 
     def __init__(
         self,
         refs: References,
         style_path: Path,
-        language: str,
+        locale: CslLocale,
         cited: Sequence[str],
         memo: dict[Any, Any] | None = None,
+        store: FormattedStore | None = None,
     ) -> None:
         keys = list(dict.fromkeys(k.lower() for k in cited))
         self._items = {k: copy.deepcopy(refs.items[k]) for k in keys}
@@ -169,18 +343,29 @@ class Formatter:
         self._suffixes = year_suffixes(self._items.values())
         for key, suffix in self._suffixes.items():
             self._items[key]["year-suffix"] = suffix
-        self._locale = CSL_LOCALES.get(language, CSL_LOCALES.get(language.split("-")[0], "en-US"))
+        self._locale = locale
         self._style_path = style_path
         self._memo = {} if memo is None else memo
+        self._store = store
+        style_key = ("style-sha", str(style_path))
+        if style_key not in self._memo:
+            self._memo[style_key] = hashlib.sha256(style_path.read_bytes()).hexdigest()
+        self._style_sha: str = self._memo[style_key]
 
     def _style(self) -> Any:
         from citeproc import CitationStylesStyle
 
-        key = ("style", str(self._style_path), self._locale)
+        key = ("style", self._style_sha, self._locale.signature)
         if key not in self._memo:
+            source: Any = str(self._style_path)
+            if not self._locale.shipped:
+                # The catalog's terms as a locale inside the style: CSL looks there first.
+                text = self._style_path.read_text(encoding="utf-8")
+                at = text.index("</info>") + len("</info>")
+                source = io.BytesIO((text[:at] + self._locale.locale_xml() + text[at:]).encode())
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # citeproc-py warns about unsupported CSL features
-                self._memo[key] = CitationStylesStyle(str(self._style_path), locale=self._locale, validate=False)
+                self._memo[key] = CitationStylesStyle(source, locale=self._locale.name, validate=False)
         return self._memo[key]
 
     def _bibliography(self, keys: Sequence[str]) -> Any:
@@ -189,33 +374,55 @@ class Formatter:
 
         return CitationStylesBibliography(self._style(), CiteProcJSON([self._items[k] for k in keys]), formatter.html)
 
+    def _stored(self, kind: str, keys: Sequence[str], detail: object, make: Any) -> str:
+        """``make()`` memoised per process (``memo``) and between builds (``store``)."""
+        suffixes = tuple(self._suffixes.get(k, "") for k in keys)
+        memo_key = (kind, self._style_sha, self._locale.signature, tuple(keys), suffixes, repr(detail))
+        if memo_key in self._memo:
+            return str(self._memo[memo_key])
+        store_key = ""
+        if self._store is not None:
+            works = [json.dumps(self._items[k], sort_keys=True, ensure_ascii=False) for k in keys]
+            store_key = hashlib.sha256(json.dumps([kind, self._style_sha, _citeproc_version(), self._locale.signature, works, repr(detail)]).encode()).hexdigest()
+            hit = self._store.get(store_key)
+            if hit is not None:
+                self._memo[memo_key] = hit
+                return hit
+        html = str(make())
+        self._memo[memo_key] = html
+        if self._store is not None:
+            self._store.put(store_key, html)
+        return html
+
     def cite(self, items: Sequence[CiteItem]) -> str:
         from citeproc import Citation, CitationItem
         from citeproc.source import Locator
 
-        signature = tuple((i.key.lower(), i.locator, self._suffixes.get(i.key.lower(), "")) for i in items)
-        memo_key = ("cite", str(self._style_path), self._locale, signature)
-        if memo_key not in self._memo:
-            bib = self._bibliography([k for k, _, _ in dict.fromkeys(signature)])
+        signature = tuple((i.key.lower(), i.locator) for i in items)
+
+        def make() -> str:
+            bib = self._bibliography(list(dict.fromkeys(k for k, _ in signature)))
             citation = Citation([
                 CitationItem(i.key, locator=Locator("page", i.locator)) if i.locator else CitationItem(i.key)
                 for i in items
             ])
             bib.register(citation)
-            self._memo[memo_key] = str(bib.cite(citation, lambda item: None))
-        return str(self._memo[memo_key])
+            return str(bib.cite(citation, lambda item: None))
+
+        return self._stored("cite", [k for k, _ in signature], signature, make)
 
     def entry(self, key: str) -> str:
         """The reference entry of one work."""
         from citeproc import Citation, CitationItem
 
         key = key.lower()
-        memo_key = ("entry", str(self._style_path), self._locale, key, self._suffixes.get(key, ""))
-        if memo_key not in self._memo:
+
+        def make() -> str:
             bib = self._bibliography([key])
             bib.register(Citation([CitationItem(key)]))
-            self._memo[memo_key] = str(bib.bibliography()[0])
-        return str(self._memo[memo_key])
+            return str(bib.bibliography()[0])
+
+        return self._stored("entry", [key], None, make)
 
     def entries(self, keys: Sequence[str] | None = None) -> list[str]:
         """Reference list entries (HTML) for ``keys`` (default: all cited), in APA order."""

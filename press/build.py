@@ -266,6 +266,10 @@ def build(root: Path, options: BuildOptions, say: Callable[[str], None] = print,
     from .project import load_project
 
     started = time.perf_counter()
+    if options.force and options.jobs > 1:
+        from .executors import start_early
+
+        start_early()  # everything will be rendered: warm the workers while planning
     project = load_project(root)
     checked = validate(project, options.only)
     if checked.problems:
@@ -319,23 +323,29 @@ def build(root: Path, options: BuildOptions, say: Callable[[str], None] = print,
         if problems:
             raise PressError(problems)
         if summary.built or not (project.dist_dir / "index.html").is_file():
-            write_catalog(project, checked.library, registry)
+            write_catalog(project, checked.library, registry, records, hasher, versions)
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def write_catalog(project: Project, library: Library, registry: Registry) -> bool:
-    """dist/index.html for everything in dist/; rewritten only when it changes."""
-    from .catalog import catalog_html
+def write_catalog(project: Project, library: Library, registry: Registry, records: Records, hasher: InputHasher, versions: str) -> None:
+    """dist/index.html for everything in dist/, with a record like any output: a build
+    that only changed what is inside PDFs does not even compose it (loading 70
+    languages' CLDR data for their native names costs more than the rest of such a build).
+    """
+    from .catalog import catalog_html, catalog_key
     from .packs import load_packs
 
     packs, _ = load_packs(project, library)
-    html = catalog_html(project, library, registry, packs, project.dist_dir, project.settings.organisation, "Resource catalog: every handout and pack, by type and language").encode()
-    path = project.dist_dir / "index.html"
-    if path.is_file() and path.read_bytes() == html:
-        return False
-    atomic_write(path, html)
-    return True
+    output = "dist/index.html"
+    static = {"catalog": catalog_key(project, library, registry, packs, project.dist_dir), "versions": versions}
+    if why_outdated(records.records.get(output), static, project.root / output, hasher) is None:
+        return
+    reads: dict[str, str] = {}
+    subtitle = "Resource catalog: every handout and pack, by type and language"
+    html = catalog_html(project, library, registry, packs, project.dist_dir, project.settings.organisation, subtitle, reads).encode()
+    records.store(project.root, output, html, static, reads)
+    records.save()
 
 
 def _render_all(
@@ -348,10 +358,12 @@ def _render_all(
     progress: Callable[[int, int], None] | None,
 ) -> list[Problem]:
     """Render every outdated handout in workers; the parent only submits and writes."""
+    from .bibliography import save_store
     from .executors import TASKS_PER_WORKER, handout_job, make_executor
     from .jobs import HandoutJob
 
     problems: list[Problem] = []
+    formatted: dict[str, str] = {}
     token = f"{os.getpid()}-{time.monotonic_ns()}"  # one per build: workers never reuse stale sources
     batch = max(1, options.jobs) * TASKS_PER_WORKER
     done = 0
@@ -369,8 +381,11 @@ def _render_all(
                 if progress:
                     progress(done, len(todo))
                 target, static = pending[future]
-                problems += _store(project, target, static, future.result(), records, summary)
+                outcome = future.result()
+                formatted.update(outcome.formatted)
+                problems += _store(project, target, static, outcome, records, summary)
     records.save()
+    save_store(project.root, formatted)
     return problems
 
 

@@ -19,7 +19,24 @@ from .sources import KINDS, Library
 from .ui import UI_STRINGS
 
 
-def catalog_html(project: Project, library: Library, registry: Registry, packs: tuple[Pack, ...], base: Path, title: str, subtitle: str) -> str:
+def catalog_key(project: Project, library: Library, registry: Registry, packs: tuple[Pack, ...], base: Path) -> str:
+    """A digest of everything the catalog shows except its templates (recorded as read):
+    which PDFs exist, the resources' and packs' metadata, the languages."""
+    import hashlib
+    import json
+
+    files = sorted(p.relative_to(base).as_posix() for folder in ("handouts", "packs") for p in (base / folder).glob("*/*.pdf"))
+    data = [
+        files,
+        [[h.id, h.kind, h.title, h.summary, h.edition, h.review_due.isoformat(), h.audience, h.archived] for h in library.handouts],
+        [[p.id, p.title, p.summary] for p in packs],
+        [[lang.tag, lang.name, lang.direction, lang.script] for lang in registry.languages],
+        project.settings.organisation,
+    ]
+    return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode()).hexdigest()
+
+
+def catalog_html(project: Project, library: Library, registry: Registry, packs: tuple[Pack, ...], base: Path, title: str, subtitle: str, reads: dict[str, str] | None = None) -> str:
     """Render the catalog for the PDFs present under ``base`` (dist/ or a release folder)."""
     def files(folder: str, name: str) -> list[dict[str, Any]]:
         found = []
@@ -43,4 +60,4 @@ def catalog_html(project: Project, library: Library, registry: Registry, packs: 
     languages = [{"tag": lang.tag, "native": lang.native_name, "name": lang.name, "direction": lang.direction} for lang in registry.languages if lang.tag in used]
     kinds = [(k, UI_STRINGS[f"kind.{k}"]) for k in KINDS if any(r["kind"] == k for r in resources)]
     env = RecordingEnvironment(project)
-    return env.render("catalog.html", {}, title=title, subtitle=subtitle, kinds=kinds, resources=resources, packs=pack_rows, languages=languages)
+    return env.render("catalog.html", {} if reads is None else reads, title=title, subtitle=subtitle, kinds=kinds, resources=resources, packs=pack_rows, languages=languages)

@@ -19,6 +19,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
 from .cache import atomic_write
+from .languages import Language
 from .project import Project
 from .segments import segments
 from .sources import Library
@@ -27,6 +28,8 @@ from .ui import UI_STRINGS
 TEMPLATES = "translations/templates"
 UI_DOMAIN = "ui"
 PACKS_DOMAIN = "packs"
+# Reference terms, only for languages CSL has no locale for (see bibliography.CSL_TERMS).
+CSL_DOMAIN = "csl"
 TRANSLATOR = "Handout Press draft translation <translations@handout-press.invalid>"
 DRAFT_MARK = "DRAFT translation awaiting clinical review"
 HEADER = (
@@ -55,6 +58,14 @@ def build_template(project: Project, library: Library, domain: str) -> Catalog:
         # The footer's copyright and licence lines are printed in the page's language too.
         catalog.add(settings.copyright, context="settings.copyright", locations=[("pipeline.yaml", None)])  # type: ignore[list-item]
         catalog.add(settings.licence, context="settings.licence", locations=[("pipeline.yaml", None)])  # type: ignore[list-item]
+        return catalog
+    if domain == CSL_DOMAIN:
+        from .bibliography import CSL_TERMS
+
+        for key, (_, _, single, plural) in CSL_TERMS.items():
+            catalog.add(single, context=key, locations=[("press/bibliography.py", None)])  # type: ignore[list-item]
+            if plural:
+                catalog.add(plural, context=key + ".plural", locations=[("press/bibliography.py", None)])  # type: ignore[list-item]
         return catalog
     if domain == PACKS_DOMAIN:
         from .packs import load_packs
@@ -87,7 +98,8 @@ def render_po(catalog: Catalog) -> bytes:
 
 
 def _messages(catalog: Catalog) -> list[tuple[object, ...]]:
-    return [(m.id, m.context, m.string or "", tuple(m.locations), tuple(sorted(m.flags))) for m in catalog if m.id]
+    # Locations compare as a set: write_po may order them differently from the template.
+    return [(m.id, m.context, m.string or "", tuple(sorted(m.locations, key=str)), tuple(sorted(m.flags))) for m in catalog if m.id]
 
 
 def write_if_changed(path: Path, catalog: Catalog) -> bool:
@@ -101,14 +113,22 @@ def write_if_changed(path: Path, catalog: Catalog) -> bool:
     return True
 
 
-def domains(library: Library) -> list[str]:
-    return [*library.ids, UI_DOMAIN, PACKS_DOMAIN]
+def domains(library: Library, needs_csl_terms: bool = False) -> list[str]:
+    """The catalogs of a language; ``needs_csl_terms`` for one CSL has no locale for
+    (``extract`` writes every template, so it passes True)."""
+    return [*library.ids, UI_DOMAIN, PACKS_DOMAIN, *([CSL_DOMAIN] if needs_csl_terms else [])]
+
+
+def needs_csl_terms(language: Language) -> bool:
+    from .bibliography import shipped_locale
+
+    return not language.is_source and shipped_locale(language.tag, language.script) is None
 
 
 def extract(project: Project, library: Library) -> list[str]:
     """Write every template whose messages changed; return the paths written."""
     written = []
-    for domain in domains(library):
+    for domain in domains(library, needs_csl_terms=True):
         path = template_path(project, domain)
         if write_if_changed(path, build_template(project, library, domain)):
             written.append(project.relative(path))
@@ -118,9 +138,12 @@ def extract(project: Project, library: Library) -> list[str]:
 def update(project: Project, library: Library, languages: list[str], only: tuple[str, ...] = (), create: bool = True) -> list[str]:
     """Merge each language's catalogs with the templates; ``create`` also starts the
     catalogs a language does not have yet."""
+    from .languages import load_registry
+
+    registry = load_registry(project)
     written = []
     for language in languages:
-        for domain in domains(library):
+        for domain in domains(library, needs_csl_terms(registry.get(language))):
             if only and domain not in only:
                 continue
             template = build_template(project, library, domain)

@@ -19,7 +19,7 @@ from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
 from . import markdown, worksheets
-from .bibliography import STYLE_FILE, Formatter, References
+from .bibliography import STYLE_FILE, CslLocale, Formatter, References, csl_locale, open_store, shipped_locale
 from .errors import Problem
 from .languages import SOURCE_LANGUAGE, Language
 from .project import Project
@@ -115,6 +115,7 @@ class Composed:
     reads: dict[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     fallbacks: int = 0  # source-language passages in a draft (--allow-incomplete) build
+    stylesheets: tuple[tuple[str, str], ...] = ()  # (href in the HTML, project path)
 
 
 class _BodyRenderer(RendererHTML):
@@ -240,6 +241,19 @@ def _catalog(ctx: Context, domain: str, reads: dict[str, str]) -> Any:
     return load_catalog(ctx.project, ctx.language.tag, domain)
 
 
+def reference_locale(ctx: Context, reads: dict[str, str]) -> CslLocale:
+    """The CSL locale of the context's language; where CSL ships none, one made from the
+    language's csl catalog (translations/<lang>/csl.po) and CLDR month names."""
+    from .catalogs import CSL_DOMAIN
+
+    lang = ctx.language
+    if shipped_locale(lang.tag, lang.script) is not None:
+        return csl_locale(lang.tag, lang.script, lang.babel_tag, {})
+    catalog = _catalog(ctx, CSL_DOMAIN, reads)
+    terms = {} if catalog is None else {str(m.context): str(m.string) for m in catalog if m.id and m.string and not m.fuzzy}
+    return csl_locale(lang.tag, lang.script, lang.babel_tag, terms)
+
+
 def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str], pack_part: bool = False) -> Composed:
     """Render one handout in one language to the HTML given to WeasyPrint.
 
@@ -287,7 +301,7 @@ def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str], pack_
     reads[STYLE_FILE] = hashlib.sha256(style_path.read_bytes()).hexdigest()
     for key in dict.fromkeys(in_text + entries):
         reads[f"reference:{key}"] = hashlib.sha256(ctx.references.digest_of(key).encode()).hexdigest()
-    formatter = Formatter(ctx.references, style_path, lang.tag, in_text + entries, ctx.memo)
+    formatter = Formatter(ctx.references, style_path, reference_locale(ctx, reads), in_text + entries, ctx.memo, open_store(project.root, ctx.memo))
     env: dict[str, Any] = {
         "formatter": formatter,
         "path": handout.path,
@@ -308,10 +322,9 @@ def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str], pack_
     if "jinja" not in ctx.memo:
         ctx.memo["jinja"] = RecordingEnvironment(project)
     jenv: RecordingEnvironment = ctx.memo["jinja"]
-    stylesheets = []
+    stylesheets = tuple((url_for(sheet), sheet) for sheet in STYLESHEETS)
     for sheet in STYLESHEETS:
         reads[sheet] = hashlib.sha256((project.root / sheet).read_bytes()).hexdigest()
-        stylesheets.append(url_for(sheet))
     for fonts_file in ("styles/fonts.yaml", "translations/languages.yaml"):
         if (project.root / fonts_file).is_file():
             reads[fonts_file] = hashlib.sha256((project.root / fonts_file).read_bytes()).hexdigest()
@@ -328,6 +341,7 @@ def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str], pack_
         italic=lang.script in ("Latn", "Cyrl", "Grek"),
         line_height=lang.line_height,
         field_font_url=url_for(_field_font(project, lang, reads)),
+        field_font_family=f"Handout Fields {lang.script}",
         ui=ui,
         kind_label=ui[f"kind.{handout.kind}"],
         body=_markup(body_html),
@@ -341,13 +355,13 @@ def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str], pack_
         current_title=current_title,
         settings=project.settings,
         paper=ctx.paper,
-        stylesheets=stylesheets,
+        stylesheets=[href for href, _ in stylesheets],
         fillable=any(t.type == "fence" and t.info.strip() == "worksheet" for t in tokens),
         draft=catalog is not None and is_draft(catalog),
         incomplete=fallbacks > 0 or bool(translation.missing),
         pack_part=pack_part,
     )
-    return Composed(html=html, reads=reads, problems=problems, fallbacks=len(translation.missing))
+    return Composed(html=html, reads=reads, problems=problems, fallbacks=len(translation.missing), stylesheets=stylesheets)
 
 
 def _field_font(project: Project, lang: Language, reads: dict[str, str]) -> str:

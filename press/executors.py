@@ -16,6 +16,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
 
 from .jobs import HandoutJob, HandoutResult, run_handout_job
+from .packbuild import PackJob, PackResult, pack_job
 from .render import Renderer, RenderJob, RenderResult
 
 
@@ -33,6 +34,12 @@ def render_job(job: RenderJob) -> RenderResult:
 def handout_job(job: HandoutJob) -> HandoutResult:
     """Compose and render one handout with this process's warm renderer (what workers run)."""
     return run_handout_job(job, _warm_renderer().render)
+
+
+def run_pack_job(job: PackJob) -> PackResult:
+    """Assemble one pack with this process's warm renderer (for its skeleton)."""
+    # The renderer (and WeasyPrint) only when the skeleton must be rendered.
+    return pack_job(job, render_job)
 
 
 def _init_worker(build_pid: int) -> None:
@@ -62,8 +69,32 @@ class SerialExecutor(Executor):
         return future
 
 
+PRELOAD = [
+    "press.jobs", "press.packbuild", "press.packs", "pypdf", "press.compose", "press.render", "press.bibliography", "press.translate", "press.segments",
+    "press.languages", "press.sources", "press.markdown", "press.fonts", "weasyprint", "weasyprint.text.fonts",
+    "press.catalogs", "press.cache", "citeproc", "citeproc.source.json", "markdown_it", "babel.dates", "babel.numbers",
+    "babel.messages.pofile", "importlib.metadata", "_strptime", "fontTools.agl",
+]
+
 # A worker renders this many documents, then is replaced, which bounds its memory.
 TASKS_PER_WORKER = 200
+
+
+def _forkserver() -> Any:
+    context = multiprocessing.get_context("forkserver")
+    # Everything a worker imports to compose and render, imported once in the server
+    # rather than once per worker.
+    context.set_forkserver_preload(PRELOAD)
+    return context
+
+
+def start_early() -> None:
+    """Start the server that workers fork from now, while the build is still planning
+    (its imports take most of a second); for builds known to render something."""
+    import multiprocessing.forkserver
+
+    _forkserver()
+    multiprocessing.forkserver.ensure_running()
 
 
 def make_executor(jobs: int) -> Executor:
@@ -74,8 +105,6 @@ def make_executor(jobs: int) -> Executor:
     """
     if jobs <= 1:
         return SerialExecutor()
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["press.jobs", "press.compose", "press.render", "weasyprint", "weasyprint.text.fonts"])
     # Recycling is done by the caller (a fresh pool per batch of jobs): Python 3.11's own
     # max_tasks_per_child can deadlock when it replaces a worker.
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(os.getpid(),))
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=_forkserver(), initializer=_init_worker, initargs=(os.getpid(),))

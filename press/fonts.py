@@ -100,15 +100,15 @@ _CJK = ("Hans", "Hant", "Jpan", "Kore")
 
 def field_font(root: Path, script: str, family: str, coverage: FontCoverage | None = None) -> str:
     """The project-relative path of the field font for a script, made once with fontTools."""
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-
     if script in _CJK or script not in _SCRIPT_RANGES:
         script, family = "Latn", "Noto Sans"
     rel = f"{FIELD_FONTS_DIR}/fields-{script}.ttf"
     path = root / rel
     if path.is_file():
         return rel
+    from fontTools import subset  # only when a subset is made: importing it takes 0.3 s
+    from fontTools.ttLib import TTFont
+
     face = (coverage or FontCoverage()).resolve(family)
     if face is None:
         raise FileNotFoundError(f"font '{family}' is not installed")

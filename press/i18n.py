@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .catalogs import UI_DOMAIN, Status, domains, extract, status_json, status_of, update
+from .catalogs import UI_DOMAIN, Status, domains, extract, needs_csl_terms, status_json, status_of, update
 from .errors import PressError
 from .languages import load_registry
 from .project import Project, load_project
@@ -48,7 +48,8 @@ def _unknown_language(tag: str):  # type: ignore[no-untyped-def]
 
 
 def statuses(project: Project, library: Library, languages: list[str]) -> list[Status]:
-    return [status_of(project, library, lang, domain) for lang in languages for domain in domains(library)]
+    registry = load_registry(project)
+    return [status_of(project, library, lang, domain) for lang in languages for domain in domains(library, needs_csl_terms(registry.get(lang)))]
 
 
 def status_report(root: Path, languages: tuple[str, ...], as_json: bool, fail_under: float | None) -> tuple[str, list[str]]:

@@ -41,6 +41,7 @@ class HandoutResult:
     reads: dict[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     html: str | None = None
+    formatted: dict[str, str] = field(default_factory=dict)  # new entries for the reference store
 
 
 @functools.lru_cache(maxsize=4)
@@ -77,12 +78,14 @@ def relative_from(html_path: str) -> Callable[[str], str]:
 
 def run_handout_job(job: HandoutJob, render: Callable[[RenderJob], RenderResult]) -> HandoutResult:
     """Compose and render one job with ``render`` (a warm Renderer's method)."""
+    from .bibliography import open_store
     from .compose import compose
 
     ctx = _context(job.root, job.build, job.language, job.paper, job.allow_incomplete)
     handout = ctx.library.get(job.resource)
     composed = compose(handout, ctx, relative_from(job.html_path), pack_part=job.part)
+    formatted = open_store(Path(job.root), ctx.memo).take_new()
     if composed.problems:
-        return HandoutResult(None, composed.reads, composed.problems)
-    result = render(RenderJob(job.root, composed.html, job.html_path, handout.path, pdf_forms=True, pdf_tags=not job.part))
-    return HandoutResult(result, composed.reads, [], composed.html if job.keep_html else None)
+        return HandoutResult(None, composed.reads, composed.problems, formatted=formatted)
+    result = render(RenderJob(job.root, composed.html, job.html_path, handout.path, pdf_forms=True, pdf_tags=not job.part, stylesheets=composed.stylesheets))
+    return HandoutResult(result, composed.reads, [], composed.html if job.keep_html else None, formatted)

@@ -6,6 +6,7 @@ figures, links, worksheet blocks) without building any HTML.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -69,8 +70,13 @@ def _citation_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
+@functools.cache
 def make_parser(allow_html: bool = False) -> MarkdownIt:
-    """The handout dialect. ``allow_html=True`` only to *detect* raw HTML for errors."""
+    """The handout dialect. ``allow_html=True`` only to *detect* raw HTML for errors.
+
+    One parser per process: building one costs more than parsing a paragraph, and
+    parsing never changes it (callers must not either).
+    """
     md = MarkdownIt("commonmark", {"html": allow_html, "typographer": False})
     md.enable("table")
     # Every link is kept so that unsafe ones can be reported; they are dropped at render.

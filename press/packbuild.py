@@ -4,8 +4,10 @@ cover and contents, the appendix and the page-number overlay, then assemble with
 from __future__ import annotations
 
 import hashlib
-import io
 from collections.abc import Callable
+from concurrent.futures import as_completed
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .cache import InputHasher, Records, why_outdated
@@ -57,66 +59,149 @@ def build_packs(
             summary.up_to_date.append(output)
         else:
             todo.append((pack, lang, output, static))
-    for pack, lang, output, static in todo:
-        problems += _build_one(project, checked, pack, ctx_by_lang[lang], output, static, records, summary)
+    skeletons = SkeletonCache(project, records, hasher, versions, options.force)
+    jobs = [_prepare(project, checked, pack, ctx_by_lang[lang], output, static, records, skeletons) for pack, lang, output, static in todo]
+    problems += _run(project, jobs, records, summary, skeletons, options.jobs)
     records.save()
+    if ctx_by_lang:
+        from .bibliography import open_store, save_store
+
+        memo = next(iter(ctx_by_lang.values())).memo  # one memo shared by every language
+        save_store(project.root, open_store(project.root, memo).take_new())
     return problems
 
 
-def _render(project: Project, html: str, name: str) -> RenderResult:
-    from .executors import render_job
+class SkeletonCache:
+    """A pack's own pages (cover, contents, numbered pages, appendix) as rendered last time.
 
-    return render_job(RenderJob(str(project.root), html, f"dist/html/packs/{name}.html", "handouts/packs.yaml", pdf_tags=False))
+    The skeleton depends on the pack, the titles and page counts of its resources and
+    the works they cite, not on the resources' text: after the usual edit (a resource's
+    wording, same page count) the pack is re-assembled from the new part and the same
+    skeleton, with no WeasyPrint at all. The composed HTML is the key, with the tool
+    versions and everything the render read (stylesheets, fonts).
+    """
+
+    def __init__(self, project: Project, records: Records, hasher: InputHasher, versions: str, force: bool) -> None:
+        self.project, self.records, self.hasher, self.versions, self.force = project, records, hasher, versions, force
+
+    @staticmethod
+    def path(lang: str, pack_id: str) -> str:
+        return f"dist/.press/skeletons/{lang}/{pack_id}.pdf"
+
+    def static(self, html: str) -> dict[str, str]:
+        return {"html": hashlib.sha256(html.encode()).hexdigest(), "versions": self.versions}
+
+    def reusable(self, lang: str, pack_id: str, html: str) -> bool:
+        output = self.path(lang, pack_id)
+        record = self.records.records.get(output)
+        return not self.force and record is not None and why_outdated(record, self.static(html), self.project.root / output, self.hasher) is None
 
 
-def _first_part_index(skeleton: bytes) -> int:
-    """The 0-based page where the first resource goes: the skeleton's "pack-part-1"."""
-    from pypdf import PdfReader
+@dataclass(frozen=True)
+class PackJob:
+    """Plain data: everything a worker needs to assemble one pack PDF."""
 
-    reader = PdfReader(io.BytesIO(skeleton))
-    return int(reader.get_destination_page_number(reader.named_destinations["pack-part-1"]) or 0)
+    root: str
+    lang: str
+    pack_id: str
+    line: int  # of the pack in packs.yaml, for errors
+    output: str
+    static: dict[str, str]
+    reads: dict[str, str]  # what composing the skeleton and reading the parts read
+    skeleton_html: str
+    skeleton_cached: bool  # reuse dist/.press/skeletons/<lang>/<pack>.pdf as it is
+    parts: tuple[tuple[str, str], ...]  # (title, part PDF path) in pack order
+    title: str
+    labels: dict[str, str]
+    metadata: dict[str, str]
 
 
-def _build_one(project: Project, checked: Checked, pack: Pack, ctx: Context, output: str, static: dict[str, str], records: Records, summary: BuildSummary) -> list[Problem]:
+@dataclass
+class PackResult:
+    pdf: bytes
+    skeleton: RenderResult | None  # a freshly rendered skeleton, to be recorded
+
+
+def pack_job(job: PackJob, render: Callable[[RenderJob], RenderResult]) -> PackResult:
+    """Render the skeleton if needed and lay the parts over it (what a worker runs)."""
+    from .packs import SKELETON_STYLESHEETS
+
+    root = Path(job.root)
+    skeleton = None
+    if job.skeleton_cached:
+        frame = (root / SkeletonCache.path(job.lang, job.pack_id)).read_bytes()
+    else:
+        name = f"dist/html/packs/{job.lang}-{job.pack_id}.html"
+        skeleton = render(RenderJob(job.root, job.skeleton_html, name, "handouts/packs.yaml", pdf_tags=False, stylesheets=SKELETON_STYLESHEETS))
+        if skeleton.refused:
+            return PackResult(b"", skeleton)
+        frame = skeleton.pdf
+    parts = [(title, (root / path).read_bytes()) for title, path in job.parts]
+    return PackResult(assemble(frame, parts, job.title, job.labels, job.metadata, job.lang), skeleton)
+
+
+def _prepare(project: Project, checked: Checked, pack: Pack, ctx: Context, output: str, static: dict[str, str], records: Records, skeletons: SkeletonCache) -> PackJob:
+    """Compose one pack's skeleton in the parent (catalogs, references, templates)."""
     from babel.dates import format_date
 
     from .build import part_path
     from .compose import _catalog
     from .translate import Translation, usable_messages
 
+    lang = ctx.language.tag
     reads: dict[str, str] = {}
     ui = ui_for(ctx, reads)
     pack_catalog = None if ctx.language.is_source else _catalog(ctx, "packs", reads)
-    texts = Translation(ctx.language.tag, usable_messages(pack_catalog), ui)
+    texts = Translation(lang, usable_messages(pack_catalog), ui)
     handouts = [checked.library.get(r) for r in pack.resources]
-    part_bytes = [(project.root / part_path(ctx.language.tag, r)).read_bytes() for r in pack.resources]
-    resource_titles = {}
+    infos = []
     for handout in handouts:
         catalog = None if ctx.language.is_source else _catalog(ctx, handout.id, reads)
-        resource_titles[handout.id] = Translation(ctx.language.tag, usable_messages(catalog), ui)(handout.title)
-    date = format_date(max(h.published for h in handouts), "long", locale=ctx.language.babel_tag)
-    infos = []
-    first = 3  # after the cover and a one-page contents; corrected from the skeleton below
-    for handout in handouts:
-        path = part_path(ctx.language.tag, handout.id)
+        title = Translation(lang, usable_messages(catalog), ui)(handout.title)
+        path = part_path(lang, handout.id)
         pages = records.records[path].pages or page_count((project.root / path).read_bytes())
-        infos.append(PartInfo(handout, resource_titles[handout.id], ui[f"kind.{handout.kind}"], first, pages))
-        first += pages
-    skeleton_html, skeleton_reads = compose_skeleton(ctx, pack, infos, handouts, texts, ui, date)
-    skeleton = _render(project, skeleton_html, f"{ctx.language.tag}-{pack.id}")
-    if skeleton.refused:
-        return [Problem("handouts/packs.yaml", pack.line, f"refused to load {r}") for r in skeleton.refused]
-    shift = _first_part_index(skeleton.pdf) + 1 - infos[0].first_page  # a longer contents shifts all
-    infos = [PartInfo(i.handout, i.title, i.kind_label, i.first_page + shift, i.pages) for i in infos]
-    labels = {"contents": ui["contents"], "bibliography": ui["bibliography"]}
-    metadata = {
-        "/Title": texts(pack.title),
-        "/Subject": texts(pack.summary),
-        "/Author": project.settings.organisation,
-        "/Creator": "Handout Press",
-        "/Producer": "Handout Press (WeasyPrint, pypdf)",
-    }
-    pdf = assemble(skeleton.pdf, list(zip(infos, part_bytes, strict=True)), texts(pack.title), labels, metadata, ctx.language.tag)
-    records.store(project.root, output, pdf, static, {**reads, **skeleton_reads, **skeleton.reads})
-    summary.built.append(output)
-    return []
+        infos.append(PartInfo(handout, title, ui[f"kind.{handout.kind}"], pages))
+    date = format_date(max(h.published for h in handouts), "long", locale=ctx.language.babel_tag)
+    html, skeleton_reads = compose_skeleton(ctx, pack, infos, handouts, texts, ui, date)
+    cached = skeletons.reusable(lang, pack.id, html)
+    if cached:
+        skeleton_reads = {**skeleton_reads, **records.records[SkeletonCache.path(lang, pack.id)].reads}
+    return PackJob(
+        str(project.root), lang, pack.id, pack.line, output, static, {**reads, **skeleton_reads}, html, cached,
+        tuple((info.title, part_path(lang, info.handout.id)) for info in infos),
+        texts(pack.title),
+        {"contents": ui["contents"], "bibliography": ui["bibliography"]},
+        {
+            "/Title": texts(pack.title),
+            "/Subject": texts(pack.summary),
+            "/Author": project.settings.organisation,
+            "/Creator": "Handout Press",
+            "/Producer": "Handout Press (WeasyPrint, pypdf)",
+        },
+    )
+
+
+def _run(project: Project, jobs: list[PackJob], records: Records, summary: BuildSummary, skeletons: SkeletonCache, workers: int) -> list[Problem]:
+    """Assemble the packs in the build's workers (in parallel, and WeasyPrint stays out
+    of this process); record each skeleton rendered and each pack written."""
+    from .executors import make_executor, run_pack_job
+
+    problems: list[Problem] = []
+    # Starting workers costs most of a second (their server imports WeasyPrint); with
+    # every skeleton reused, a few packs are assembled sooner in this process.
+    renders = sum(not job.skeleton_cached for job in jobs)
+    parallel = renders > 0 or len(jobs) > 4 * workers
+    with make_executor(min(workers, len(jobs)) if parallel else 1) as executor:
+        pending = {executor.submit(run_pack_job, job): job for job in jobs}
+        for future in as_completed(pending):
+            job, result = pending[future], future.result()
+            if result.skeleton is not None and result.skeleton.refused:
+                problems += [Problem("handouts/packs.yaml", job.line, f"refused to load {r}") for r in result.skeleton.refused]
+                continue
+            reads = dict(job.reads)
+            if result.skeleton is not None:
+                records.store(project.root, SkeletonCache.path(job.lang, job.pack_id), result.skeleton.pdf, skeletons.static(job.skeleton_html), result.skeleton.reads, result.skeleton.pages)
+                reads.update(result.skeleton.reads)
+            records.store(project.root, job.output, result.pdf, job.static, reads)
+            summary.built.append(job.output)
+    return problems

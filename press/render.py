@@ -34,6 +34,10 @@ class RenderJob:
     # Tagged PDF for what readers open; pack parts skip it, because pypdf cannot merge
     # structure trees, so a pack is untagged whatever its parts are.
     pdf_tags: bool = True
+    # (href as written in the HTML's <link>, project-relative path): stylesheets the
+    # renderer parses once per process and shares between documents, instead of letting
+    # WeasyPrint fetch and parse them again for every document.
+    stylesheets: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -111,6 +115,28 @@ class Renderer:
 
         self.font_config = FontConfiguration()
         self._files: dict[str, bytes] = {}
+        self._sheets: dict[tuple[str, str], tuple[Any, RenderResult]] = {}
+
+    def _stylesheet(self, root: Path, rel: str) -> tuple[Any, RenderResult]:
+        """A parsed stylesheet, shared by every document that links the same bytes.
+
+        WeasyPrint applies it with user origin rather than author origin; the templates'
+        own <style> rules are written to win on specificity or order either way, so the
+        kept HTML renders the same with the ``weasyprint`` command (tested byte for byte).
+        """
+        from weasyprint import CSS
+
+        path = sandbox_path(root, (root / rel).as_uri())
+        data = path.read_bytes()
+        key = (rel, hashlib.sha256(data).hexdigest())
+        if key not in self._sheets:
+            # What the stylesheet itself fetches (url() values) is recorded once, here,
+            # and added to the reads of every document that uses it.
+            reads = RenderResult(pdf=b"", reads={rel: key[1]})
+            fetcher = _make_fetcher(root, reads, self._files)
+            css = CSS(string=data.decode("utf-8"), base_url=path.as_uri(), url_fetcher=fetcher, font_config=self.font_config)
+            self._sheets[key] = (css, reads)
+        return self._sheets[key]
 
     def render(self, job: RenderJob) -> RenderResult:
         from weasyprint import HTML
@@ -123,9 +149,19 @@ class Renderer:
         handler = _Collect(result.warnings)
         logger.addHandler(handler)
         try:
-            html = HTML(string=job.html, base_url=base_url, url_fetcher=fetcher)
+            source, sheets = job.html, []
+            for href, rel in job.stylesheets:
+                link = f'<link rel="stylesheet" href="{href}">'
+                if link not in source:
+                    continue  # not linked as expected: let WeasyPrint load it as usual
+                source = source.replace(link, "", 1)
+                css, sheet_reads = self._stylesheet(root, rel)
+                sheets.append(css)
+                result.reads.update(sheet_reads.reads)
+                result.refused.extend(sheet_reads.refused)
+            html = HTML(string=source, base_url=base_url, url_fetcher=fetcher)
             # pdf_forms and pdf_tags shape layout, so they go to render(), not write_pdf().
-            document = html.render(font_config=self.font_config, pdf_forms=job.pdf_forms, pdf_tags=job.pdf_tags)
+            document = html.render(font_config=self.font_config, pdf_forms=job.pdf_forms, pdf_tags=job.pdf_tags, stylesheets=sheets)
             result.pages = len(document.pages)
             result.pdf = document.write_pdf(
                 pdf_forms=job.pdf_forms,

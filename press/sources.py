@@ -176,12 +176,13 @@ def check_body(handout: Handout, project: Project, reference_keys: set[str]) -> 
     """Validate a body: no raw HTML, known citations, existing figures, safe links, worksheets."""
     problems: list[Problem] = []
     rel, offset = handout.path, handout.body_line
+    # One parse that keeps raw HTML as tokens, so it can be reported; everything else
+    # parses as it does without HTML (a no-op build checks every body, so once counts).
     for token, line in markdown.walk(markdown.make_parser(allow_html=True).parse(handout.body)):
-        if token.type in ("html_block", "html_inline"):
-            problems.append(Problem(rel, offset + line, f"raw HTML is not allowed ({token.content.strip()[:40]!r}); use Markdown instead"))
-    for token, line in markdown.walk(markdown.make_parser().parse(handout.body)):
         where = offset + line
-        if token.type == "citation":
+        if token.type in ("html_block", "html_inline"):
+            problems.append(Problem(rel, where, f"raw HTML is not allowed ({token.content.strip()[:40]!r}); use Markdown instead"))
+        elif token.type == "citation":
             for item in token.meta["items"]:
                 if item.key not in reference_keys:
                     hint = difflib.get_close_matches(item.key, sorted(reference_keys), n=1)

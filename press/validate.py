@@ -46,7 +46,7 @@ def check_catalogs(project: Project, library: Library) -> list[Problem]:
     """Every catalog: readable, for a known resource, markup kept, glyphs covered."""
     from babel.messages.pofile import PoFileError, read_po
 
-    from .catalogs import PACKS_DOMAIN, UI_DOMAIN
+    from .catalogs import CSL_DOMAIN, PACKS_DOMAIN, UI_DOMAIN
     from .errors import PressError
     from .fonts import FontCoverage, check_text
     from .languages import load_registry
@@ -59,7 +59,7 @@ def check_catalogs(project: Project, library: Library) -> list[Problem]:
         return list(exc.problems)
     coverage = FontCoverage()
     # A catalog belongs to a source file, even one whose front matter is broken right now.
-    known = library.stems | {UI_DOMAIN, PACKS_DOMAIN}
+    known = library.stems | {UI_DOMAIN, PACKS_DOMAIN, CSL_DOMAIN}
     folder = project.root / "translations"
     for lang_dir in sorted(p for p in folder.iterdir() if p.is_dir() and p.name != "templates") if folder.is_dir() else []:
         if lang_dir.name not in registry.tags:
@@ -80,7 +80,7 @@ def check_catalogs(project: Project, library: Library) -> list[Problem]:
             except (PoFileError, UnicodeDecodeError, ValueError) as exc:
                 problems.append(Problem(rel, getattr(exc, "lineno", 0) or 0, f"unreadable catalog: {exc}"))
                 continue
-            problems += check_catalog(catalog, rel, ui=po.stem == UI_DOMAIN)
+            problems += check_catalog(catalog, rel, ui=po.stem in (UI_DOMAIN, CSL_DOMAIN))
             for message in catalog:
                 if message.id and message.string and not message.fuzzy:
                     problems += check_text(str(message.string), covered, rel, message.lineno or 0, language.tag, language.body_fonts)

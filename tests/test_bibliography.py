@@ -5,7 +5,16 @@ from __future__ import annotations
 import re
 
 from conftest import REPO
-from press.bibliography import Formatter, load_references, year_suffixes
+from press.bibliography import (
+    CslLocale,
+    FormattedStore,
+    Formatter,
+    References,
+    csl_locale,
+    load_references,
+    shipped_locale,
+    year_suffixes,
+)
 from press.markdown import CiteItem, parse_citation
 from press.project import load_project
 
@@ -14,7 +23,7 @@ def _formatter(keys: list[str]) -> Formatter:
     project = load_project(REPO)
     refs, problems = load_references(project)
     assert not problems
-    return Formatter(refs, REPO / "styles/csl/apa.csl", "en", keys)
+    return Formatter(refs, REPO / "styles/csl/apa.csl", CslLocale("en-US"), keys)
 
 
 def _plain(html: str) -> str:
@@ -89,3 +98,50 @@ def test_citation_syntax() -> None:
     assert parse_citation("@a, pp. 9-74") == (CiteItem("a", "9-74"),)
     assert parse_citation("see @a") is None
     assert parse_citation("no citation") is None
+
+
+def test_csl_locale_is_chosen_by_language_and_script() -> None:
+    assert shipped_locale("en", "Latn") == "en-US"
+    assert shipped_locale("es", "Latn") == "es-ES"
+    assert shipped_locale("pt-BR", "Latn") == "pt-BR"
+    assert shipped_locale("zh-Hans", "Hans") == "zh-CN"
+    assert shipped_locale("zh-Hant", "Hant") == "zh-TW"
+    assert shipped_locale("sr", "Cyrl") == "sr-Cyrl-RS"  # not the primary sr-Latn-RS
+    assert shipped_locale("pa-Arab", "Arab") == "pa-PK"
+    assert shipped_locale("pa", "Guru") is None  # pa-PK is Shahmukhi: catalog terms instead
+    assert shipped_locale("am", "Ethi") is None
+
+
+def test_languages_without_a_csl_locale_use_catalog_terms_and_cldr_months() -> None:
+    project = load_project(REPO)
+    refs, _ = load_references(project)
+    web = next(k for k, v in refs.items.items() if "accessed" in v and "issued" not in v)
+    terms = {"in": "Katika", "editor": "Mh.", "editor.plural": "Wah.", "page.plural": "uk.", "no-date": "b.t.", "retrieved": "Ilipatikana", "from": "kutoka"}
+    locale = csl_locale("sw", "Latn", "sw", terms)
+    assert not locale.shipped and locale.months[10] == "Novemba"
+    f = Formatter(refs, REPO / "styles/csl/apa.csl", locale, ["gilbert2005", web])
+    chapter = _plain(f.entry("gilbert2005"))
+    assert "Katika P. Gilbert (Mh.), Compassion" in chapter
+    assert "(uk. 9–74)" in chapter
+    website = _plain(f.entry(web))
+    assert "(b.t.)" in website and "Ilipatikana" in website and "Novemba" in website and "kutoka http" in website
+    # An untranslated term falls back to CSL's English one.
+    partial = Formatter(refs, REPO / "styles/csl/apa.csl", csl_locale("sw", "Latn", "sw", {"in": "Katika"}), ["gilbert2005"])
+    assert "Katika P. Gilbert (Ed.)" in _plain(partial.entry("gilbert2005"))
+
+
+def test_formatted_references_are_reused_only_for_identical_input() -> None:
+    project = load_project(REPO)
+    refs, _ = load_references(project)
+    store = FormattedStore()
+    first = Formatter(refs, REPO / "styles/csl/apa.csl", CslLocale("en-US"), ["gilbert2005"], store=store).entry("gilbert2005")
+    assert len(store.new) == 1
+    # A fresh process (empty memo) with the stored entries formats nothing again ...
+    again = FormattedStore(store.take_new())
+    assert Formatter(refs, REPO / "styles/csl/apa.csl", CslLocale("en-US"), ["gilbert2005"], store=again).entry("gilbert2005") == first
+    assert again.new == {}
+    # ... but a changed work, or another locale, is formatted anew.
+    changed = References(refs.path, {**refs.items, "gilbert2005": {**refs.items["gilbert2005"], "publisher": "Brunner-Routledge"}})
+    assert "Brunner-Routledge" in Formatter(changed, REPO / "styles/csl/apa.csl", CslLocale("en-US"), ["gilbert2005"], store=again).entry("gilbert2005")
+    assert "En P. Gilbert" in Formatter(refs, REPO / "styles/csl/apa.csl", CslLocale("es-ES"), ["gilbert2005"], store=again).entry("gilbert2005")
+    assert len(again.new) == 2

@@ -210,3 +210,43 @@ def test_registry_has_71_languages_with_native_names() -> None:
     assert registry.get("ur").body_fonts[0] == "Noto Nastaliq Urdu"
     listing = run(REPO, "languages", check=True).stdout
     assert "Українська" in listing and "中文 (简体)" in listing
+
+
+def _fill(po: Path, strings: dict[str, str] | None = None) -> None:
+    """Translate a catalog: given strings by context, else the source text itself."""
+    from babel.messages.pofile import write_po
+
+    with po.open("rb") as handle:
+        catalog = read_po(handle)
+    for message in catalog:
+        if message.id:
+            message.string = (strings or {}).get(str(message.context), str(message.id))
+    with po.open("wb") as handle:
+        write_po(handle, catalog, width=0)
+
+
+def test_reference_terms_come_from_the_csl_catalog_where_csl_has_no_locale(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    registry = root / "translations/languages.yaml"
+    registry.write_text(registry.read_text() + "- {tag: sw, name: Swahili, script: Latn, direction: ltr}\n")
+    run(root, "i18n", "update", "--lang", "sw", "--lang", "es", "--only", "calm-place", "--only", "csl", "--only", "ui", check=True)
+    # Swahili has no CSL locale, so it gets a csl catalog; Spanish has CSL's es-ES and none.
+    assert (root / "translations/sw/csl.po").is_file()
+    assert not (root / "translations/es/csl.po").exists()
+    status = json.loads(run(root, "i18n", "status", "--lang", "sw", "--lang", "es", "--json", check=True).stdout)
+    assert {s["resource"] for s in status if s["language"] == "sw"} >= {"csl", "ui", "calm-place"}
+    assert "csl" not in {s["resource"] for s in status if s["language"] == "es"}
+    _fill(root / "translations/sw/calm-place.po")
+    _fill(root / "translations/sw/ui.po")
+    _fill(root / "translations/sw/csl.po", {"in": "Katika", "editor": "Mh.", "page.plural": "uk."})
+    assert run(root, "check").returncode == 0
+    run(root, "build", "--only", "calm-place", "--lang", "sw", "--lang", "es", "-j", "1", check=True)
+    swahili = _text(root / "dist/handouts/sw/calm-place.pdf")
+    assert "Katika P. Gilbert (Mh.), Compassion" in swahili and "(uk. 9–74)" in swahili
+    assert "En P. Gilbert (ed.), Compassion" in _text(root / "dist/handouts/es/calm-place.pdf")
+    # Editing a term rebuilds the Swahili handout, and only it.
+    _fill(root / "translations/sw/csl.po", {"in": "Ndani ya", "editor": "Mh.", "page.plural": "uk."})
+    again = run(root, "build", "--only", "calm-place", "--lang", "sw", "--lang", "es", "-j", "1", "--explain", check=True)
+    assert "dist/handouts/sw/calm-place.pdf: rebuild, translations/sw/csl.po changed" in again.stderr
+    assert "dist/handouts/es/calm-place.pdf: up to date" in again.stderr
+    assert "Ndani ya P. Gilbert (Mh.)" in _text(root / "dist/handouts/sw/calm-place.pdf")

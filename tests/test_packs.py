@@ -132,3 +132,33 @@ def test_duplicate_pack_ids_are_located(tmp_path: Path) -> None:
     result = run(root, "check")
     assert result.returncode == 1
     assert "handouts/packs.yaml:8: duplicate pack id 'kindness' (first at line 1)" in result.stderr
+
+
+def test_an_edit_that_keeps_page_counts_reassembles_without_rendering_the_skeleton(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    run(root, "build", "--lang", "en", "-j", "1", check=True)
+    skeleton = root / "dist/.press/skeletons/en/kindness.pdf"
+    pack = root / "dist/packs/en/kindness.pdf"
+    before = (skeleton.stat().st_mtime_ns, pack.read_bytes())
+    source = root / "handouts/calm-place.md"
+    source.write_text(source.read_text().replace("Sit comfortably.", "Sit or lie comfortably."))
+    edited = run(root, "build", "--lang", "en", "-j", "1", "--explain", check=True)
+    assert "dist/packs/en/kindness.pdf: rebuild, parts changed" in edited.stderr
+    # Same titles, same page counts, same citations: the skeleton is reused as it was ...
+    assert skeleton.stat().st_mtime_ns == before[0]
+    # ... and the pack carries the new text with the same numbering.
+    assert pack.read_bytes() != before[1]
+    pages = _pages(pack)
+    assert any("Sit or lie comfortably." in p for p in pages)
+    assert len(pages) == len(PdfReader(skeleton).pages)
+    short = len(pages)
+    # A longer resource changes the page counts: the skeleton is rendered again and the
+    # contents follow the pages.
+    source.write_text(source.read_text() + "\n" + "\n\n".join(["A longer practice paragraph, repeated to add pages to the resource."] * 60) + "\n")
+    run(root, "build", "--lang", "en", "-j", "1", check=True)
+    assert skeleton.stat().st_mtime_ns != before[0]
+    pages = _pages(pack)
+    assert len(pages) == len(PdfReader(skeleton).pages) > short
+    contents = subprocess.run(["pdftotext", "-layout", "-f", "2", "-l", "2", str(pack), "-"], capture_output=True, text=True, check=True).stdout
+    listed = int(re.search(r"Daily Kindness Log +(\d+)\n", contents).group(1))
+    assert "Daily Kindness Log" in pages[listed - 1] and all("Daily Kindness Log" not in p for p in pages[2 : listed - 1])

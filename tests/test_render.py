@@ -136,6 +136,33 @@ def test_kept_html_renders_the_same_with_the_weasyprint_command(tmp_path: Path) 
     assert len(PdfReader(out).pages) == len(PdfReader(root / "dist/handouts/en/calm-place.pdf").pages)
 
 
+_BARE = """
+import os, sys
+os.environ["SOURCE_DATE_EPOCH"] = "0"
+from weasyprint import HTML
+for html, pdf in zip(sys.argv[1::2], sys.argv[2::2]):
+    data = HTML(filename=html).write_pdf(pdf_forms=True, pdf_tags=True, pdf_identifier=True)
+    print(html, data == open(pdf, "rb").read())
+"""
+
+
+@pytest.mark.slow
+def test_shared_stylesheet_gives_the_bytes_of_plain_weasyprint_on_the_kept_html(tmp_path: Path) -> None:
+    # The pipeline parses print.css once per worker and hands it to WeasyPrint (user
+    # origin) instead of letting each document load it through <link> (author origin).
+    # One process renders every document (-j 1), sharing one font configuration: an
+    # Arabic worksheet after a Latin one must still get the Arabic field font.
+    root = make_project(tmp_path)
+    langs = [a for tag in ("en", "es", "ar", "zh-Hans") for a in ("--lang", tag)]
+    run(root, "build", "--only", "calm-place", "--only", "daily-log", *langs, "--keep-html", "-j", "1", check=True)
+    pairs = []
+    for html in sorted((root / "dist/html").glob("*/*.html")):
+        pairs += [str(html), str(root / "dist/handouts" / html.parent.name / (html.stem + ".pdf"))]
+    assert len(pairs) == 14  # zh-Hans has no daily-log catalog
+    result = subprocess.run([sys.executable, "-c", _BARE, *pairs], capture_output=True, text=True, check=True)
+    assert result.stdout.count(" True") == 7, result.stdout
+
+
 def test_second_build_does_nothing_and_touching_css_rebuilds(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     run(root, "build", "-j", "1", check=True)
