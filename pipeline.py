@@ -201,7 +201,7 @@ def extract(project: Path) -> None:
 @i18n.command()
 @_PROJECT
 @click.option("--lang", "languages", multiple=True, metavar="L", help="Language to create or update (repeatable); default: merge the existing catalogs of every language.")
-@click.option("--only", "only", multiple=True, metavar="ID", help="Only this resource's catalog, or 'ui' (repeatable).")
+@click.option("--only", "only", multiple=True, metavar="ID", help="Only this resource's catalog, or 'ui', 'packs' or 'csl' (repeatable).")
 def update(project: Path, languages: tuple[str, ...], only: tuple[str, ...]) -> None:
     """Create or merge translations/<lang>/<id>.po; changed source text becomes fuzzy."""
     from press.i18n import update_catalogs
