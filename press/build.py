@@ -313,6 +313,9 @@ def build(root: Path, options: BuildOptions, say: Callable[[str], None] = print,
         if options.explain:
             for output, why in summary.skipped:
                 say(f"{output}: skipped, {why}")
+        # Longest first (by the last build's page count and size), so the build does not
+        # end with one worker on a long document while the others wait.
+        todo.sort(key=lambda item: _expected_cost(records, item[0].output), reverse=True)
         problems = _render_all(project, paper, todo, records, options, summary, progress) if todo else []
         if not todo:
             records.save_if_changed()
@@ -346,6 +349,11 @@ def write_catalog(project: Project, library: Library, registry: Registry, record
     html = catalog_html(project, library, registry, packs, project.dist_dir, project.settings.organisation, subtitle, reads).encode()
     records.store(project.root, output, html, static, reads)
     records.save()
+
+
+def _expected_cost(records: Records, output: str) -> tuple[int, int]:
+    record = records.records.get(output)
+    return (record.pages, record.output_stat[0]) if record is not None else (0, 0)
 
 
 def _render_all(
