@@ -123,16 +123,14 @@ class CslLocale:
         out.append("</terms></locale>")
         return "".join(out)
 
-    @property
+    @functools.cached_property
     def signature(self) -> str:
+        """Identifies the locale in memo and store keys (looked up for every citation)."""
         return self.name if self.shipped else self.name + ":" + self.locale_xml()
 
 
-def csl_locale(tag: str, script: str, babel_tag: str, catalog_terms: dict[str, str]) -> CslLocale:
-    """The shipped CSL locale for a language, or one built from its catalog terms."""
-    name = shipped_locale(tag, script)
-    if name is not None:
-        return CslLocale(name)
+def catalog_locale(tag: str, babel_tag: str, catalog_terms: dict[str, str]) -> CslLocale:
+    """A locale for a language CSL has none for: its catalog's terms, CLDR's month names."""
     from babel.dates import get_month_names
 
     try:

@@ -159,7 +159,7 @@ def build_languages(project: Project, registry: Registry, options: BuildOptions)
     return [registry.get(tag) for tag in wanted]
 
 
-def plan(project: Project, library: Library, languages: list[Language], options: BuildOptions, summary: BuildSummary, records: Records) -> list[Target]:
+def plan(project: Project, library: Library, languages: list[Language], options: BuildOptions, summary: BuildSummary, records: Records, hasher: InputHasher) -> list[Target]:
     """Every output to consider; a translation that is not complete is skipped, with the
     reason, unless --allow-incomplete asks for a draft with English fallbacks."""
     from .catalogs import catalog_path, status_of
@@ -167,7 +167,6 @@ def plan(project: Project, library: Library, languages: list[Language], options:
     selected = [h for h in library.handouts if not options.only or h.id in options.only]
     targets = []
     templates: dict[str, Any] = {}
-    sources = {h.id: sha256((project.root / h.path).read_bytes()) for h in selected}
     for lang in languages:
         for h in selected:
             output = f"dist/handouts/{lang.tag}/{h.id}.pdf"
@@ -178,12 +177,12 @@ def plan(project: Project, library: Library, languages: list[Language], options:
             if po.is_file():
                 key, po_sha = f"{lang.tag}/{h.id}", sha256(po.read_bytes())
                 cached = records.statuses.get(key)
-                if cached and cached[:2] == [sources[h.id], po_sha]:
+                if cached and cached[:2] == [hasher.current(h.path), po_sha]:
                     state, translated, total, fuzzy = cached[2:6]
                 else:
                     status = status_of(project, library, lang.tag, h.id, templates)
                     state, translated, total, fuzzy = status.state, status.translated, status.total, status.fuzzy
-                    records.statuses[key] = [sources[h.id], po_sha, state, translated, total, fuzzy]
+                    records.statuses[key] = [hasher.current(h.path), po_sha, state, translated, total, fuzzy]
                 detail = f"{translated}/{total} translated, {fuzzy} fuzzy"
             else:
                 state, detail = "missing", "no catalog"
@@ -246,11 +245,11 @@ def part_path(language: str, resource: str) -> str:
     return f"{PARTS_DIR}/{language}/{resource}.pdf"
 
 
-def static_key(project: Project, target: Target, paper: str, versions: str, current: Handout | None, settings_digest: str) -> dict[str, str]:
+def static_key(target: Target, hasher: InputHasher, paper: str, versions: str, current: Handout | None, settings_digest: str) -> dict[str, str]:
     """Key parts known before rendering; inputs read while rendering are recorded instead."""
     return {
         "schema": str(cache.SCHEMA),
-        "source": sha256((project.root / target.handout.path).read_bytes()),
+        "source": str(hasher.current(target.handout.path)),  # hashed once per build, not per language
         "settings": settings_digest,
         "paper": paper,
         "language": target.language,
@@ -294,13 +293,13 @@ def build(root: Path, options: BuildOptions, say: Callable[[str], None] = print,
         versions = tool_versions()
         settings_digest = project.settings.digest("organisation", "copyright", "licence")
         todo: list[tuple[Target, dict[str, str]]] = []
-        targets = plan(project, checked.library, languages, options, summary, records)
+        targets = plan(project, checked.library, languages, options, summary, records, hasher)
         packs = pack_plan(project, checked.library, targets, options, summary)
         targets += part_targets(checked.library, packs, targets)
         for target in targets:
             h = target.handout
             current = checked.library.get(h.superseded_by) if h.superseded_by else None
-            static = static_key(project, target, paper, versions, current, settings_digest)
+            static = static_key(target, hasher, paper, versions, current, settings_digest)
             reason = "--force" if options.force else why_outdated(records.records.get(target.output), static, project.root / target.output, hasher)
             if options.keep_html and not target.part and reason is None and not (project.root / target.html_path).is_file():
                 reason = "--keep-html and no kept HTML yet"

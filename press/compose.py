@@ -19,7 +19,7 @@ from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
 from . import markdown, worksheets
-from .bibliography import STYLE_FILE, CslLocale, Formatter, References, csl_locale, open_store, shipped_locale
+from .bibliography import STYLE_FILE, CslLocale, Formatter, References, catalog_locale, open_store, shipped_locale
 from .errors import Problem
 from .languages import SOURCE_LANGUAGE, Language
 from .project import Project
@@ -241,17 +241,27 @@ def _catalog(ctx: Context, domain: str, reads: dict[str, str]) -> Any:
     return load_catalog(ctx.project, ctx.language.tag, domain)
 
 
+def record_read(ctx: Context, rel: str, reads: dict[str, str]) -> None:
+    """Record that a document used a project file; each file is hashed once per build
+    and process, not once per document."""
+    key = ("sha256", rel)
+    if key not in ctx.memo:
+        ctx.memo[key] = hashlib.sha256((ctx.project.root / rel).read_bytes()).hexdigest()
+    reads[rel] = ctx.memo[key]
+
+
 def reference_locale(ctx: Context, reads: dict[str, str]) -> CslLocale:
     """The CSL locale of the context's language; where CSL ships none, one made from the
     language's csl catalog (translations/<lang>/csl.po) and CLDR month names."""
     from .catalogs import CSL_DOMAIN
 
     lang = ctx.language
-    if shipped_locale(lang.tag, lang.script) is not None:
-        return csl_locale(lang.tag, lang.script, lang.babel_tag, {})
+    name = shipped_locale(lang.tag, lang.script)
+    if name is not None:
+        return CslLocale(name)
     catalog = _catalog(ctx, CSL_DOMAIN, reads)
     terms = {} if catalog is None else {str(m.context): str(m.string) for m in catalog if m.id and m.string and not m.fuzzy}
-    return csl_locale(lang.tag, lang.script, lang.babel_tag, terms)
+    return catalog_locale(lang.tag, lang.babel_tag, terms)
 
 
 def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str], pack_part: bool = False) -> Composed:
@@ -298,7 +308,7 @@ def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str], pack_
         _mark_reading_entries(tokens)
     in_text, entries = cited_keys(tokens)
     style_path = project.root / STYLE_FILE
-    reads[STYLE_FILE] = hashlib.sha256(style_path.read_bytes()).hexdigest()
+    record_read(ctx, STYLE_FILE, reads)
     for key in dict.fromkeys(in_text + entries):
         reads[f"reference:{key}"] = hashlib.sha256(ctx.references.digest_of(key).encode()).hexdigest()
     formatter = Formatter(ctx.references, style_path, reference_locale(ctx, reads), in_text + entries, ctx.memo, open_store(project.root, ctx.memo))
@@ -324,10 +334,10 @@ def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str], pack_
     jenv: RecordingEnvironment = ctx.memo["jinja"]
     stylesheets = tuple((url_for(sheet), sheet) for sheet in STYLESHEETS)
     for sheet in STYLESHEETS:
-        reads[sheet] = hashlib.sha256((project.root / sheet).read_bytes()).hexdigest()
+        record_read(ctx, sheet, reads)
     for fonts_file in ("styles/fonts.yaml", "translations/languages.yaml"):
         if (project.root / fonts_file).is_file():
-            reads[fonts_file] = hashlib.sha256((project.root / fonts_file).read_bytes()).hexdigest()
+            record_read(ctx, fonts_file, reads)
     html = jenv.render(
         f"kinds/{handout.kind}.html",
         reads,
@@ -340,7 +350,7 @@ def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str], pack_
         heading_fonts=_font_list(lang.heading_fonts, "serif"),
         italic=lang.script in ("Latn", "Cyrl", "Grek"),
         line_height=lang.line_height,
-        field_font_url=url_for(_field_font(project, lang, reads)),
+        field_font_url=url_for(_field_font(ctx, reads)),
         field_font_family=f"Handout Fields {lang.script}",
         ui=ui,
         kind_label=ui[f"kind.{handout.kind}"],
@@ -364,11 +374,11 @@ def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str], pack_
     return Composed(html=html, reads=reads, problems=problems, fallbacks=len(translation.missing), stylesheets=stylesheets)
 
 
-def _field_font(project: Project, lang: Language, reads: dict[str, str]) -> str:
+def _field_font(ctx: Context, reads: dict[str, str]) -> str:
     from .fonts import field_font
 
-    rel = field_font(project.root, lang.script, lang.body_fonts[0])
-    reads[rel] = hashlib.sha256((project.root / rel).read_bytes()).hexdigest()
+    rel = field_font(ctx.project.root, ctx.language.script, ctx.language.body_fonts[0])
+    record_read(ctx, rel, reads)
     return rel
 
 

@@ -20,7 +20,16 @@ from typing import Any, cast
 
 from . import yamlio
 from .bibliography import STYLE_FILE, Formatter, open_store
-from .compose import Context, RecordingEnvironment, _font_list, _linkify, _markup, cited_keys, reference_locale
+from .compose import (
+    Context,
+    RecordingEnvironment,
+    _font_list,
+    _linkify,
+    _markup,
+    cited_keys,
+    record_read,
+    reference_locale,
+)
 from .errors import Problem
 from .project import Project
 from .sources import Handout, Library
@@ -139,7 +148,7 @@ def _environment(ctx: Context) -> RecordingEnvironment:
 def _common(ctx: Context, pack: Pack, texts: Callable[[str], str], ui: dict[str, str], reads: dict[str, str]) -> dict[str, Any]:
     lang = ctx.language
     for _, sheet in SKELETON_STYLESHEETS:
-        reads[sheet] = hashlib.sha256((ctx.project.root / sheet).read_bytes()).hexdigest()
+        record_read(ctx, sheet, reads)
     return {
         "lang": lang.tag,
         "direction": lang.direction,
@@ -178,7 +187,7 @@ def compose_skeleton(ctx: Context, pack: Pack, parts: list[PartInfo], handouts: 
     reads: dict[str, str] = {}
     keys = appendix_keys(ctx, handouts)
     style_path = ctx.project.root / STYLE_FILE
-    reads[STYLE_FILE] = hashlib.sha256(style_path.read_bytes()).hexdigest()
+    record_read(ctx, STYLE_FILE, reads)
     for key in keys:
         reads[f"reference:{key}"] = hashlib.sha256(ctx.references.digest_of(key).encode()).hexdigest()
     formatter = Formatter(ctx.references, style_path, reference_locale(ctx, reads), keys, ctx.memo, open_store(ctx.project.root, ctx.memo))

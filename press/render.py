@@ -69,7 +69,26 @@ def sandbox_path(root: Path, url: str) -> Path:
     raise SandboxRefusal(f"'{shown}' is outside handouts/ and styles/ and may not be loaded")
 
 
-def _make_fetcher(root: Path, result: RenderResult, cache: dict[str, bytes]) -> Any:
+class _FileCache:
+    """Project files a renderer has read, with their hashes. A renderer lives as long as
+    its process, which in watch mode spans builds: a file changed since is read again."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, tuple[tuple[int, int], bytes, str]] = {}
+
+    def read(self, path: Path, rel: str) -> tuple[bytes, str]:
+        """The file's bytes and SHA-256; OSError if it cannot be read."""
+        stat = path.stat()
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        hit = self._files.get(rel)
+        if hit is None or hit[0] != stamp:
+            data = path.read_bytes()
+            hit = (stamp, data, hashlib.sha256(data).hexdigest())
+            self._files[rel] = hit
+        return hit[1], hit[2]
+
+
+def _make_fetcher(root: Path, result: RenderResult, files: _FileCache) -> Any:
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class SandboxFetcher(URLFetcher):  # type: ignore[misc]
@@ -82,14 +101,12 @@ def _make_fetcher(root: Path, result: RenderResult, cache: dict[str, bytes]) -> 
                 result.refused.append(str(exc))
                 raise
             rel = path.relative_to(root).as_posix()
-            if rel not in cache:
-                try:
-                    cache[rel] = path.read_bytes()
-                except OSError as exc:
-                    result.refused.append(f"cannot read '{rel}': {exc.strerror}")
-                    raise SandboxRefusal(rel) from None
-            data = cache[rel]
-            result.reads[rel] = hashlib.sha256(data).hexdigest()
+            try:
+                data, digest = files.read(path, rel)
+            except OSError as exc:
+                result.refused.append(f"cannot read '{rel}': {exc.strerror}")
+                raise SandboxRefusal(rel) from None
+            result.reads[rel] = digest
             mime = mimetypes.guess_type(rel)[0] or "application/octet-stream"
             return URLFetcherResponse(url, data, {"Content-Type": mime})
 
@@ -114,7 +131,7 @@ class Renderer:
         from weasyprint.text.fonts import FontConfiguration
 
         self.font_config = FontConfiguration()
-        self._files: dict[str, bytes] = {}
+        self._files = _FileCache()
         self._sheets: dict[tuple[str, str], tuple[Any, RenderResult]] = {}
 
     def _stylesheet(self, root: Path, rel: str) -> tuple[Any, RenderResult]:
@@ -127,8 +144,8 @@ class Renderer:
         from weasyprint import CSS
 
         path = sandbox_path(root, (root / rel).as_uri())
-        data = path.read_bytes()
-        key = (rel, hashlib.sha256(data).hexdigest())
+        data, digest = self._files.read(path, rel)
+        key = (rel, digest)
         if key not in self._sheets:
             # What the stylesheet itself fetches (url() values) is recorded once, here,
             # and added to the reads of every document that uses it.

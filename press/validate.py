@@ -24,6 +24,7 @@ def validate(project: Project, only: tuple[str, ...] = (), catalogs: bool = Fals
     ``check`` does; a build checks the catalogs of what it renders, as it renders).
     """
     library, problems = load_library(project)
+    problems += _missing_styles(project)
     references, ref_problems = load_references(project)
     problems += ref_problems
     known = set(library.ids)
@@ -40,6 +41,18 @@ def validate(project: Project, only: tuple[str, ...] = (), catalogs: bool = Fals
     if catalogs:
         problems += check_catalogs(project, library)
     return Checked(library, references, tuple(sorted(set(problems))))
+
+
+def _missing_styles(project: Project) -> list[Problem]:
+    """The stylesheet and the CSL style every document is made with."""
+    from .bibliography import STYLE_FILE
+    from .compose import STYLESHEETS
+
+    return [
+        Problem(rel, 0, f"missing: every document is made with it; restore it (git checkout -- {rel})")
+        for rel in (*STYLESHEETS, STYLE_FILE)
+        if not (project.root / rel).is_file()
+    ]
 
 
 def check_catalogs(project: Project, library: Library) -> list[Problem]:

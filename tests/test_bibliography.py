@@ -10,7 +10,7 @@ from press.bibliography import (
     FormattedStore,
     Formatter,
     References,
-    csl_locale,
+    catalog_locale,
     load_references,
     shipped_locale,
     year_suffixes,
@@ -117,7 +117,7 @@ def test_languages_without_a_csl_locale_use_catalog_terms_and_cldr_months() -> N
     refs, _ = load_references(project)
     web = next(k for k, v in refs.items.items() if "accessed" in v and "issued" not in v)
     terms = {"in": "Katika", "editor": "Mh.", "editor.plural": "Wah.", "page.plural": "uk.", "no-date": "b.t.", "retrieved": "Ilipatikana", "from": "kutoka"}
-    locale = csl_locale("sw", "Latn", "sw", terms)
+    locale = catalog_locale("sw", "sw", terms)
     assert not locale.shipped and locale.months[10] == "Novemba"
     f = Formatter(refs, REPO / "styles/csl/apa.csl", locale, ["gilbert2005", web])
     chapter = _plain(f.entry("gilbert2005"))
@@ -126,7 +126,7 @@ def test_languages_without_a_csl_locale_use_catalog_terms_and_cldr_months() -> N
     website = _plain(f.entry(web))
     assert "(b.t.)" in website and "Ilipatikana" in website and "Novemba" in website and "kutoka http" in website
     # An untranslated term falls back to CSL's English one.
-    partial = Formatter(refs, REPO / "styles/csl/apa.csl", csl_locale("sw", "Latn", "sw", {"in": "Katika"}), ["gilbert2005"])
+    partial = Formatter(refs, REPO / "styles/csl/apa.csl", catalog_locale("sw", "sw", {"in": "Katika"}), ["gilbert2005"])
     assert "Katika P. Gilbert (Ed.)" in _plain(partial.entry("gilbert2005"))
 
 

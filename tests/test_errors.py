@@ -184,3 +184,12 @@ def test_missing_settings_file(tmp_path: Path) -> None:
     result = run(tmp_path, "check")
     assert result.returncode == 1
     assert "pipeline.yaml: no pipeline.yaml in" in result.stderr
+
+
+def test_a_missing_stylesheet_is_a_located_error(project: Path) -> None:
+    run(project, "build", "-j", "1", check=True)
+    before = (project / "dist/handouts/en/calm-place.pdf").read_bytes()
+    (project / "styles/print.css").unlink()
+    (project / "styles/csl/apa.csl").unlink()
+    _fails(project, "error: styles/print.css: missing", "error: styles/csl/apa.csl: missing", command="build")
+    assert (project / "dist/handouts/en/calm-place.pdf").read_bytes() == before

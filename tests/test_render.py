@@ -213,3 +213,21 @@ def test_unreadable_build_records_fall_back_to_a_full_build(tmp_path: Path) -> N
     assert "built 6" in result.stdout
     assert "unreadable" in result.stderr
     shutil.rmtree(root / "dist")
+
+
+def test_a_long_lived_renderer_reads_a_changed_figure_again(tmp_path: Path) -> None:
+    # watch --jobs 1 keeps one renderer across builds: an edited figure must not come
+    # from what it read for an earlier build.
+    from press.render import Renderer, RenderJob
+
+    root = make_project(tmp_path)
+    figure = root / "handouts/figures/calm.svg"
+    job = RenderJob(str(root), '<p><img src="../../../handouts/figures/calm.svg" alt="calm"></p>', "dist/html/en/x.html", "handouts/calm-place.md", pdf_tags=False)
+    renderer = Renderer()
+    first = renderer.render(job)
+    figure.write_text(figure.read_text().replace('fill="#ddd"', 'fill="#202020"'))
+    second = renderer.render(job)
+    rel = "handouts/figures/calm.svg"
+    assert first.reads[rel] != second.reads[rel]
+    assert first.pdf != second.pdf
+    assert not first.refused and not second.refused
