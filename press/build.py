@@ -31,7 +31,7 @@ from .validate import validate
 
 LOCK_FILE = "dist/.press/lock"
 PARTS_DIR = "dist/.press/parts"
-_VERSIONED = ("weasyprint", "pydyf", "pypdf", "citeproc-py", "babel", "markdown-it-py", "jinja2", "fonttools")
+_VERSIONED = ("weasyprint", "pydyf", "pypdf", "citeproc-py", "babel", "markdown-it-py", "jinja2", "fonttools", "uharfbuzz")
 
 
 @dataclass(frozen=True)
@@ -289,6 +289,7 @@ def build(root: Path, options: BuildOptions, say: Callable[[str], None] = print,
         if records.note and options.explain:
             say(records.note)
         virtual = {f"reference:{k}": sha256(checked.references.digest_of(k).encode()) for k in checked.references.items}
+        virtual |= {f"language:{lang.tag}": lang.digest for lang in registry.languages}
         hasher = InputHasher(project.root, virtual)
         versions = tool_versions()
         settings_digest = project.settings.digest("organisation", "copyright", "licence")

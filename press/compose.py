@@ -335,9 +335,6 @@ def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str], pack_
     stylesheets = tuple((url_for(sheet), sheet) for sheet in STYLESHEETS)
     for sheet in STYLESHEETS:
         record_read(ctx, sheet, reads)
-    for fonts_file in ("styles/fonts.yaml", "translations/languages.yaml"):
-        if (project.root / fonts_file).is_file():
-            record_read(ctx, fonts_file, reads)
     html = jenv.render(
         f"kinds/{handout.kind}.html",
         reads,
@@ -346,8 +343,7 @@ def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str], pack_
         summary=text(handout.summary),
         lang=lang.tag,
         direction=lang.direction,
-        body_fonts=_font_list(lang.body_fonts, "sans-serif"),
-        heading_fonts=_font_list(lang.heading_fonts, "serif"),
+        **font_stacks(ctx, url_for, reads),
         italic=lang.script in ("Latn", "Cyrl", "Grek"),
         line_height=lang.line_height,
         field_font_url=url_for(_field_font(ctx, reads)),
@@ -380,6 +376,34 @@ def _field_font(ctx: Context, reads: dict[str, str]) -> str:
     rel = field_font(ctx.project.root, ctx.language.script, ctx.language.body_fonts[0])
     record_read(ctx, rel, reads)
     return rel
+
+
+def font_stacks(ctx: Context, url_for: Callable[[str], str], reads: dict[str, str]) -> dict[str, Any]:
+    """The language's body and heading stacks for CSS, and the @font-face rules of a body
+    face cut down to the script's character set (styles/fonts.yaml `subset`): the cut face
+    comes first, the installed face after it for any character the cut left out."""
+    lang = ctx.language
+    reads[f"language:{lang.tag}"] = lang.digest
+    body, headings = lang.body_fonts, lang.heading_fonts
+    faces: tuple[Any, ...] = ()
+    if lang.subset:
+        from .fonts import FontCoverage, body_subsets
+
+        key = ("subset", body[0], lang.subset)
+        if key not in ctx.memo:
+            coverage = ctx.memo.setdefault("coverage", FontCoverage())
+            ctx.memo[key] = body_subsets(ctx.project.root, body[0], lang.subset, coverage)
+        faces = ctx.memo[key]
+        for face in faces:
+            record_read(ctx, face.rel, reads)
+        family = faces[0].family
+        headings = (family, *headings) if headings[:1] == body[:1] else headings
+        body = (family, *body)
+    return {
+        "body_fonts": _font_list(body, "sans-serif"),
+        "heading_fonts": _font_list(headings, "serif"),
+        "font_faces": [{"family": f.family, "url": url_for(f.rel), "weight": f.weight} for f in faces],
+    }
 
 
 def _figure(project: Project, src: str, translate: Callable[[str], str], alt: str, reads: dict[str, str]) -> str:

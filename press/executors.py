@@ -73,7 +73,7 @@ PRELOAD = [
     "press.jobs", "press.packbuild", "press.packs", "pypdf", "press.compose", "press.render", "press.bibliography", "press.translate", "press.segments",
     "press.languages", "press.sources", "press.markdown", "press.fonts", "weasyprint", "weasyprint.text.fonts",
     "press.catalogs", "press.cache", "citeproc", "citeproc.source.json", "markdown_it", "babel.dates", "babel.numbers",
-    "babel.messages.pofile", "importlib.metadata", "_strptime", "fontTools.agl",
+    "babel.messages.pofile", "importlib.metadata", "_strptime", "fontTools.agl", "uharfbuzz",
 ]
 
 # A worker renders this many documents, then is replaced, which bounds its memory.

@@ -8,6 +8,7 @@ from typing import Any
 
 from . import yamlio
 from .errors import PressError, Problem
+from .fonts import subset_spec_problem
 from .project import Project
 
 REGISTRY_FILE = "translations/languages.yaml"
@@ -27,6 +28,16 @@ class Language:
     body_fonts: tuple[str, ...] = ()
     heading_fonts: tuple[str, ...] = ()
     line_height: float | None = None
+    # Character sets the body face is cut down to before rendering (see fonts.body_subsets).
+    subset: tuple[str, ...] = ()
+
+    @property
+    def digest(self) -> str:
+        """A hash of the entry and its font stack, recorded as ``language:<tag>`` by what
+        uses them: an edit to one script's stack rebuilds that script's documents only."""
+        import hashlib
+
+        return hashlib.sha256(repr(self).encode()).hexdigest()
 
     @property
     def babel_tag(self) -> str:
@@ -130,7 +141,17 @@ def load_registry(project: Project) -> Registry:
             problems.append(Problem(REGISTRY_FILE, line, f"no font stack for script '{entry['script']}' in {FONTS_FILE}"))
             continue
         height = stack.get("line_height")
-        languages.append(Language(tag, str(entry["name"]), str(entry["script"]), str(entry["direction"]), tuple(stack["body"]), tuple(stack["headings"]), float(height) if height else None))
+        subset = stack.get("subset") or []
+        bad = [(str(item), why) for item in (subset if isinstance(subset, list) else [subset]) if (why := subset_spec_problem(item))]
+        if bad or not isinstance(subset, list):
+            rows = (project.root / FONTS_FILE).read_text(encoding="utf-8").splitlines()
+            for item, why in bad or [(str(subset), "subset must be a list, e.g. [gb2312]")]:
+                at = next((n for n, row in enumerate(rows, 1) if "subset" in row and item in row), fonts_located.key_lines.get("scripts", 1))
+                problems.append(Problem(FONTS_FILE, at, why))
+            continue
+        languages.append(
+            Language(tag, str(entry["name"]), str(entry["script"]), str(entry["direction"]), tuple(stack["body"]), tuple(stack["headings"]), float(height) if height else None, tuple(subset))
+        )
     if problems:
-        raise PressError(problems)
+        raise PressError(dict.fromkeys(problems))  # languages sharing a stack share its problems
     return Registry(tuple(languages))

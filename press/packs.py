@@ -23,10 +23,10 @@ from .bibliography import STYLE_FILE, Formatter, open_store
 from .compose import (
     Context,
     RecordingEnvironment,
-    _font_list,
     _linkify,
     _markup,
     cited_keys,
+    font_stacks,
     record_read,
     reference_locale,
 )
@@ -152,8 +152,7 @@ def _common(ctx: Context, pack: Pack, texts: Callable[[str], str], ui: dict[str,
     return {
         "lang": lang.tag,
         "direction": lang.direction,
-        "body_fonts": _font_list(lang.body_fonts, "sans-serif"),
-        "heading_fonts": _font_list(lang.heading_fonts, "serif"),
+        **font_stacks(ctx, lambda rel: "../../../" + rel, reads),
         "paper": ctx.paper,
         "ui": ui,
         "settings": ctx.project.settings,

@@ -180,12 +180,10 @@ class Renderer:
             # pdf_forms and pdf_tags shape layout, so they go to render(), not write_pdf().
             document = html.render(font_config=self.font_config, pdf_forms=job.pdf_forms, pdf_tags=job.pdf_tags, stylesheets=sheets)
             result.pages = len(document.pages)
-            result.pdf = document.write_pdf(
-                pdf_forms=job.pdf_forms,
-                pdf_tags=job.pdf_tags,
-                pdf_identifier=True,  # derived from the content: same input, same ID
-                uncompressed_pdf=False,
-            )
+            # No /ID (optional outside encrypted PDFs): pydyf derives it by serializing and
+            # compressing every stream a second time, 10 % of the render of a handout.
+            # Same input, same bytes either way.
+            result.pdf = document.write_pdf(pdf_forms=job.pdf_forms, pdf_tags=job.pdf_tags, uncompressed_pdf=False)
         finally:
             logger.removeHandler(handler)
         # Refusals are reported as errors; drop WeasyPrint's own echo of them.

@@ -141,7 +141,7 @@ import os, sys
 os.environ["SOURCE_DATE_EPOCH"] = "0"
 from weasyprint import HTML
 for html, pdf in zip(sys.argv[1::2], sys.argv[2::2]):
-    data = HTML(filename=html).write_pdf(pdf_forms=True, pdf_tags=True, pdf_identifier=True)
+    data = HTML(filename=html).write_pdf(pdf_forms=True, pdf_tags=True)
     print(html, data == open(pdf, "rb").read())
 """
 

@@ -1,0 +1,117 @@
+"""CJK body faces cut down to a declared character set: same pages, smaller and faster PDFs,
+the whole face behind them, and exact rebuilds when the set or the stack changes."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from fontTools.ttLib import TTFont
+from pypdf import PdfReader
+
+from conftest import make_project, pdf_fonts, pdf_text, run
+
+ZH = "dist/handouts/zh-Hans/calm-place.pdf"
+# U+5586 is in GBK but not in GB 2312, so it is outside the cut face.
+RARE = "喆"
+
+
+@pytest.fixture(scope="module")
+def chinese(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = make_project(tmp_path_factory.mktemp("cjk"))
+    run(root, "build", "--only", "calm-place", "--lang", "en", "--lang", "zh-Hans", "--keep-html", "-j", "1", check=True)
+    return root
+
+
+def _embedded_fonts(pdf: Path) -> dict[str, TTFont]:
+    """The font programs a PDF embeds, by base font name without the subset tag."""
+    fonts = {}
+    for page in PdfReader(pdf).pages:
+        for ref in page["/Resources"]["/Font"].values():
+            font = ref.get_object()
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            program = next(descriptor[k] for k in ("/FontFile3", "/FontFile2") if k in descriptor).get_object()
+            fonts[str(font["/BaseFont"]).split("+", 1)[-1]] = TTFont(io.BytesIO(program.get_data()), lazy=True)
+    return fonts
+
+
+def _first_page_png(pdf: Path, out: Path) -> bytes:
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(out)], check=True)
+    return out.with_suffix(".png").read_bytes()
+
+
+def test_chinese_is_set_in_the_cut_face_with_few_glyphs(chinese: Path) -> None:
+    fonts = _embedded_fonts(chinese / ZH)
+    cjk = {name: font for name, font in fonts.items() if name.startswith("Noto-Sans-CJK-SC")}
+    # Regular and bold, both from the cut face (its family carries the subset's hash).
+    assert len(cjk) == 2 and all(re.match(r"Noto-Sans-CJK-SC-[0-9a-f]{10}", n) for n in cjk), list(fonts)
+    # A subset of the whole 65,535-glyph face keeps a slot for every glyph up to the
+    # last one used (63,000 here); the cut face has under 14,000 (8,041 characters and
+    # the variants its layout features reach).
+    assert all(font["maxp"].numGlyphs < 14000 for font in cjk.values()), {n: f["maxp"].numGlyphs for n, f in cjk.items()}
+    assert "寻找一个平静的地方" in pdf_text(chinese / ZH).replace("\n", "")
+    cut = sorted((chinese / "dist/.press/fonts").glob("Noto-Sans-CJK-SC-*.otf"))
+    assert [p.name.split("-")[4] for p in cut] == ["400", "700"]
+
+
+def test_cut_face_draws_the_same_page_as_the_whole_face(chinese: Path, tmp_path: Path) -> None:
+    """The kept HTML rendered with the cut face's @font-face rules taken out (so the
+    installed face sets every character) gives the same pixels."""
+    from weasyprint import HTML
+
+    kept = chinese / "dist/html/zh-Hans/calm-place.html"
+    html = kept.read_text()
+    family = re.search(r'font-family: "(Noto Sans CJK SC [0-9a-f]{10})"', html)
+    assert family is not None
+    whole = re.sub(r"@font-face \{ font-family: \"Noto Sans CJK SC [0-9a-f]{10}\";[^}]*\}\n", "", html).replace(f'"{family[1]}", ', "")
+    assert family[1] not in whole
+    reference = tmp_path / "whole.pdf"
+    HTML(string=whole, base_url=kept.as_uri()).write_pdf(reference, pdf_forms=True, pdf_tags=True)
+    assert not any(re.match(r"Noto-Sans-CJK-SC-[0-9a-f]{10}", f["name"].split("+")[-1]) for f in pdf_fonts(reference))
+    assert _first_page_png(chinese / ZH, tmp_path / "cut") == _first_page_png(reference, tmp_path / "whole")
+    assert (chinese / ZH).stat().st_size < reference.stat().st_size / 1.5
+
+
+def test_a_character_outside_the_set_comes_from_the_whole_face(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    po = root / "translations/zh-Hans/calm-place.po"
+    po.write_text(po.read_text().replace('msgstr "寻找一个平静的地方"', f'msgstr "寻找一个平静的地方{RARE}"'))
+    run(root, "check", check=True)  # the stack still covers it
+    run(root, "build", "--only", "calm-place", "--lang", "zh-Hans", "-j", "1", check=True)
+    names = [f["name"].split("+")[-1] for f in pdf_fonts(root / ZH)]
+    assert any(re.match(r"Noto-Sans-CJK-SC-[0-9a-f]{10}", n) for n in names), names
+    assert any(n.startswith("Noto-Sans-CJK-SC") and not re.match(r"Noto-Sans-CJK-SC-[0-9a-f]{10}", n) for n in names), names
+    assert RARE in pdf_text(root / ZH)
+
+
+def test_a_changed_stack_rebuilds_that_script_only_and_undoing_restores_bytes(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    langs = ["--only", "calm-place", "--lang", "en", "--lang", "zh-Hans", "-j", "1"]
+    run(root, "build", *langs, check=True)
+    before = {p: p.read_bytes() for p in (root / "dist/handouts").rglob("*.pdf")}
+    fonts_yaml = root / "styles/fonts.yaml"
+    original = fonts_yaml.read_text()
+    fonts_yaml.write_text(original.replace("subset: [gb2312]", "subset: [gb2312, U+5586-5586]"))
+    result = run(root, "build", *langs, "--explain", check=True)
+    explained = result.stdout + result.stderr
+    assert re.search(r"dist/handouts/zh-Hans/calm-place.pdf: .*language:zh-Hans changed", explained), explained
+    assert "dist/handouts/en/calm-place.pdf: up to date" in explained, explained
+    assert (root / "dist/handouts/en/calm-place.pdf").read_bytes() == before[root / "dist/handouts/en/calm-place.pdf"]
+    assert len(list((root / "dist/.press/fonts").glob("Noto-Sans-CJK-SC-400-*.otf"))) == 2
+    fonts_yaml.write_text(original)
+    run(root, "build", *langs, check=True)
+    assert {p: p.read_bytes() for p in before} == before
+
+
+def test_an_unknown_character_set_is_a_located_error(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    fonts_yaml = root / "styles/fonts.yaml"
+    text = fonts_yaml.read_text()
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "subset: [gb2312]" in row)
+    fonts_yaml.write_text(text.replace("subset: [gb2312]", "subset: [gb9999]"))
+    result = run(root, "build", "--lang", "zh-Hans")
+    assert result.returncode == 1
+    assert f"styles/fonts.yaml:{line}: subset entry 'gb9999' is neither a Python codec name" in result.stderr
