@@ -244,9 +244,11 @@ def _catalog(ctx: Context, domain: str, reads: dict[str, str]) -> Any:
 def record_read(ctx: Context, rel: str, reads: dict[str, str]) -> None:
     """Record that a document used a project file; each file is hashed once per build
     and process, not once per document."""
+    from .cache import named_by_hash
+
     key = ("sha256", rel)
     if key not in ctx.memo:
-        ctx.memo[key] = hashlib.sha256((ctx.project.root / rel).read_bytes()).hexdigest()
+        ctx.memo[key] = named_by_hash(rel) or hashlib.sha256((ctx.project.root / rel).read_bytes()).hexdigest()
     reads[rel] = ctx.memo[key]
 
 
@@ -346,8 +348,7 @@ def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str], pack_
         **font_stacks(ctx, url_for, reads),
         italic=lang.script in ("Latn", "Cyrl", "Grek"),
         line_height=lang.line_height,
-        field_font_url=url_for(_field_font(ctx, reads)),
-        field_font_family=f"Handout Fields {lang.script}",
+        **_field_font(ctx, url_for, reads),
         ui=ui,
         kind_label=ui[f"kind.{handout.kind}"],
         body=_markup(body_html),
@@ -370,12 +371,16 @@ def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str], pack_
     return Composed(html=html, reads=reads, problems=problems, fallbacks=len(translation.missing), stylesheets=stylesheets)
 
 
-def _field_font(ctx: Context, reads: dict[str, str]) -> str:
-    from .fonts import field_font
+def _field_font(ctx: Context, url_for: Callable[[str], str], reads: dict[str, str]) -> dict[str, str]:
+    from .fonts import FontCoverage, field_font
 
-    rel = field_font(ctx.project.root, ctx.language.script, ctx.language.body_fonts[0])
+    key = ("field font", ctx.language.script, ctx.language.body_fonts[0])
+    if key not in ctx.memo:
+        coverage = ctx.memo.setdefault("coverage", FontCoverage())
+        ctx.memo[key] = field_font(ctx.project.root, ctx.language.script, ctx.language.body_fonts[0], coverage)
+    rel, family = ctx.memo[key]
     record_read(ctx, rel, reads)
-    return rel
+    return {"field_font_url": url_for(rel), "field_font_family": family}
 
 
 def font_stacks(ctx: Context, url_for: Callable[[str], str], reads: dict[str, str]) -> dict[str, Any]:

@@ -90,7 +90,7 @@ def check_text(text: str, covered: frozenset[int], path: str, line: int, languag
 # typed text uses a small subset of the language's body face: the script's own block
 # plus Latin letters, digits and punctuation. CJK sheets use the Latin subset; viewers
 # substitute a system face for typed Chinese, Japanese or Korean.
-FIELD_FONTS_DIR = "dist/.press/fonts"
+FIELD_FONTS_DIR = "dist/.press/fonts"  # cache.MADE_FONTS_DIR: recorded by name, not content
 _LATIN = [*range(0x20, 0x7F), *range(0xA0, 0x250), 0x2013, 0x2014, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2026, 0x20AC]
 _SCRIPT_RANGES: dict[str, list[int]] = {
     "Cyrl": [*range(0x400, 0x530)], "Grek": [*range(0x370, 0x400)], "Arab": [*range(0x600, 0x700), *range(0xFB50, 0xFC00)],
@@ -101,22 +101,39 @@ _SCRIPT_RANGES: dict[str, list[int]] = {
     "Khmr": [*range(0x1780, 0x1800)], "Laoo": [*range(0xE80, 0xF00)], "Thai": [*range(0xE00, 0xE80)],
 }
 _CJK = ("Hans", "Hant", "Jpan", "Kore")
+# Part of every made font's file name: bump it when the way fonts are made changes.
+SUBSET_SCHEMA = "1"
 
 
-def field_font(root: Path, script: str, family: str, coverage: FontCoverage | None = None) -> str:
-    """The project-relative path of the field font for a script, made once with fontTools."""
+def _identity(face: tuple[Path, int]) -> list[object]:
+    # System font files change only with their package, which rewrites them.
+    stat = face[0].stat()
+    return [str(face[0]), face[1], stat.st_size, stat.st_mtime_ns]
+
+
+def field_font(root: Path, script: str, family: str, coverage: FontCoverage) -> tuple[str, str]:
+    """The field font for a script, made once with fontTools: its project-relative path and
+    CSS family name. Both carry a hash of the source face and the ranges, so a font package
+    upgrade makes a new subset (and rebuilds the sheets that use it) rather than leaving a
+    stale one in place."""
+    from fontTools import version as fonttools_version
+
     if script in _CJK or script not in _SCRIPT_RANGES:
         script, family = "Latn", "Noto Sans"
-    rel = f"{FIELD_FONTS_DIR}/fields-{script}.ttf"
+    face = coverage.resolve(family)
+    if face is None:
+        raise FileNotFoundError(f"font '{family}' is not installed")
+    points = _LATIN + _SCRIPT_RANGES.get(script, [])
+    identity = json.dumps([SUBSET_SCHEMA, fonttools_version, _identity(face), points])
+    key = hashlib.sha256(identity.encode()).hexdigest()[:10]
+    rel = f"{FIELD_FONTS_DIR}/fields-{script}-{key}.ttf"
+    family_name = f"Handout Fields {script} {key}"
     path = root / rel
     if path.is_file():
-        return rel
+        return rel, family_name
     from fontTools import subset  # only when a subset is made: importing it takes 0.3 s
     from fontTools.ttLib import TTFont
 
-    face = (coverage or FontCoverage()).resolve(family)
-    if face is None:
-        raise FileNotFoundError(f"font '{family}' is not installed")
     # recalcTimestamp=False keeps the source font's dates: the same fonts give the same bytes.
     font = TTFont(str(face[0]), fontNumber=face[1], recalcTimestamp=False)
     options = subset.Options()
@@ -124,14 +141,14 @@ def field_font(root: Path, script: str, family: str, coverage: FontCoverage | No
     options.name_IDs = ["*"]
     options.notdef_outline = True
     subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=_LATIN + _SCRIPT_RANGES.get(script, []))
+    subsetter.populate(unicodes=points)
     subsetter.subset(font)
     buffer = io.BytesIO()
     font.save(buffer)
     from .cache import atomic_write
 
     atomic_write(path, buffer.getvalue())
-    return rel
+    return rel, family_name
 
 
 # A CJK face holds some 65,000 glyphs in 16 MB. WeasyPrint subsets the face it is given
@@ -142,7 +159,6 @@ def field_font(root: Path, script: str, family: str, coverage: FontCoverage | No
 # text uses) and given to WeasyPrint with @font-face. The set is declared, never taken from
 # the translations: a new translation must not change every other document's font. A
 # character outside it falls through to the installed face, which comes next in the stack.
-SUBSET_SCHEMA = "1"
 _RANGE = re.compile(r"U\+([0-9A-Fa-f]{4,6})-([0-9A-Fa-f]{4,6})")
 _ALWAYS = [*_LATIN, *range(0x2000, 0x2070)]
 
@@ -191,12 +207,6 @@ class SubsetFace:
     family: str
     weight: int
     rel: str
-
-
-def _identity(face: tuple[Path, int]) -> list[object]:
-    # System font files change only with their package, which rewrites them.
-    stat = face[0].stat()
-    return [str(face[0]), face[1], stat.st_size, stat.st_mtime_ns]
 
 
 def body_subsets(root: Path, family: str, spec: tuple[str, ...], coverage: FontCoverage) -> tuple[SubsetFace, ...]:

@@ -91,6 +91,8 @@ class _FileCache:
 def _make_fetcher(root: Path, result: RenderResult, files: _FileCache) -> Any:
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+    from .cache import named_by_hash
+
     class SandboxFetcher(URLFetcher):  # type: ignore[misc]
         def fetch(self, url: str, headers: Any = None) -> Any:
             if url.startswith("data:"):
@@ -106,7 +108,7 @@ def _make_fetcher(root: Path, result: RenderResult, files: _FileCache) -> Any:
             except OSError as exc:
                 result.refused.append(f"cannot read '{rel}': {exc.strerror}")
                 raise SandboxRefusal(rel) from None
-            result.reads[rel] = digest
+            result.reads[rel] = named_by_hash(rel) or digest
             mime = mimetypes.guess_type(rel)[0] or "application/octet-stream"
             return URLFetcherResponse(url, data, {"Content-Type": mime})
 

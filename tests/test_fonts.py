@@ -115,3 +115,21 @@ def test_an_unknown_character_set_is_a_located_error(tmp_path: Path) -> None:
     result = run(root, "build", "--lang", "zh-Hans")
     assert result.returncode == 1
     assert f"styles/fonts.yaml:{line}: subset entry 'gb9999' is neither a Python codec name" in result.stderr
+
+
+def test_a_deleted_cut_face_is_made_again_with_the_same_bytes(tmp_path: Path) -> None:
+    """Made fonts are recorded by their name (a hash of what made them), not re-hashed on
+    every build; a missing one still rebuilds what used it."""
+    root = make_project(tmp_path)
+    langs = ["--only", "calm-place", "--lang", "en", "--lang", "zh-Hans", "-j", "1"]
+    run(root, "build", *langs, check=True)
+    made = {p: p.read_bytes() for p in (root / "dist/.press/fonts").glob("Noto-Sans-CJK-SC-*.otf")}
+    pdf = (root / ZH).read_bytes()
+    for path in made:
+        path.unlink()
+    result = run(root, "build", *langs, "--explain", check=True)
+    assert re.search(r"dist/handouts/zh-Hans/calm-place.pdf: rebuild, dist/\.press/fonts/Noto-Sans-CJK-SC-\d+-[0-9a-f]+\.otf changed", result.stdout + result.stderr)
+    assert "dist/handouts/en/calm-place.pdf: up to date" in result.stdout + result.stderr
+    assert {p: p.read_bytes() for p in made} == made
+    assert (root / ZH).read_bytes() == pdf
+    assert "built 0" in run(root, "build", *langs, check=True).stdout
