@@ -16,18 +16,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import cache
 from .cache import InputHasher, Records, atomic_write, sha256, why_outdated
-from .compose import Context
+from .context import Context
 from .errors import PressError, Problem
-from .jobs import HandoutResult
 from .languages import Language, Registry, load_registry
 from .packs import Pack
 from .project import Project
 from .sources import Handout, Library
 from .validate import validate
+
+if TYPE_CHECKING:
+    from .jobs import HandoutResult
 
 LOCK_FILE = "dist/.press/lock"
 PARTS_DIR = "dist/.press/parts"

@@ -19,11 +19,11 @@ from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
 from . import markdown, worksheets
-from .bibliography import STYLE_FILE, CslLocale, Formatter, References, catalog_locale, open_store, shipped_locale
+from .bibliography import STYLE_FILE, CslLocale, Formatter, catalog_locale, open_store, shipped_locale
+from .context import Context
 from .errors import Problem
-from .languages import SOURCE_LANGUAGE, Language
 from .project import Project
-from .sources import SAFE_SCHEMES, Handout, Library
+from .sources import SAFE_SCHEMES, Handout
 from .ui import UI_STRINGS
 
 TEMPLATES_DIR = "styles/templates"
@@ -213,21 +213,6 @@ def cited_keys(tokens: list[Token]) -> tuple[list[str], list[str]]:
             keys = [i.key for i in token.meta["items"]]
             (entries if token.meta.get("entry") else in_text).extend(keys)
     return in_text, entries
-
-
-@dataclass(frozen=True)
-class Context:
-    """What composing needs besides the handout: project, library, references, options."""
-
-    project: Project
-    library: Library
-    references: References
-    language: Language = SOURCE_LANGUAGE
-    paper: str = "a4"
-    allow_incomplete: bool = False
-    # Parsed CSL styles, formatted references and compiled templates, shared by the
-    # documents one process composes.
-    memo: dict[Any, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
 def _catalog(ctx: Context, domain: str, reads: dict[str, str]) -> Any:

@@ -17,7 +17,7 @@ from .errors import Problem
 from .render import RenderJob, RenderResult
 
 if TYPE_CHECKING:
-    from .compose import Context
+    from .context import Context
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class HandoutResult:
 @functools.lru_cache(maxsize=4)
 def _context(root: str, build: str, language: str, paper: str, allow_incomplete: bool) -> Context:
     from .bibliography import load_references
-    from .compose import Context
+    from .context import Context
     from .languages import load_registry
     from .project import load_project
     from .sources import load_library

@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .cache import InputHasher, Records, why_outdated
-from .compose import Context
+from .context import Context
 from .errors import Problem
-from .packs import Pack, PartInfo, assemble, compose_skeleton, page_count, ui_for
+from .packs import Pack, assemble, page_count
 from .project import Project
 from .render import RenderJob, RenderResult
+from .skeleton import PartInfo, compose_skeleton, ui_for
 
 if TYPE_CHECKING:
     from .build import BuildOptions, BuildSummary

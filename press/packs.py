@@ -13,27 +13,14 @@ import difflib
 import hashlib
 import io
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 from . import yamlio
-from .bibliography import STYLE_FILE, Formatter, open_store
-from .compose import (
-    Context,
-    RecordingEnvironment,
-    _linkify,
-    _markup,
-    cited_keys,
-    font_stacks,
-    record_read,
-    reference_locale,
-)
 from .errors import Problem
 from .project import Project
-from .sources import Handout, Library
-from .ui import UI_STRINGS
+from .sources import Library
 
 PACKS_FILE = "handouts/packs.yaml"
 _ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -126,83 +113,6 @@ def resources_of(root: Path, pack_id: str) -> tuple[str, ...]:
             return pack.resources
     known = ", ".join(p.id for p in packs) or "none"
     raise PressError([Problem(PACKS_FILE, 0, f"no pack '{pack_id}'; packs: {known}")])
-
-
-@dataclass(frozen=True)
-class PartInfo:
-    """A resource inside a pack: its printed title and kind, and its page span."""
-
-    handout: Handout
-    title: str
-    kind_label: str
-    pages: int
-
-
-def _environment(ctx: Context) -> RecordingEnvironment:
-    if "jinja" not in ctx.memo:
-        ctx.memo["jinja"] = RecordingEnvironment(ctx.project)
-    env: RecordingEnvironment = ctx.memo["jinja"]
-    return env
-
-
-def _common(ctx: Context, pack: Pack, texts: Callable[[str], str], ui: dict[str, str], reads: dict[str, str]) -> dict[str, Any]:
-    lang = ctx.language
-    for _, sheet in SKELETON_STYLESHEETS:
-        record_read(ctx, sheet, reads)
-    return {
-        "lang": lang.tag,
-        "direction": lang.direction,
-        **font_stacks(ctx, lambda rel: "../../../" + rel, reads),
-        "paper": ctx.paper,
-        "ui": ui,
-        "settings": ctx.project.settings,
-        "pack": pack,
-        "pack_title": texts(pack.title),
-        "pack_summary": texts(pack.summary),
-        "stylesheets": [href for href, _ in SKELETON_STYLESHEETS],
-        "counter_style": lang.counter_style,
-    }
-
-
-def appendix_keys(ctx: Context, handouts: list[Handout]) -> list[str]:
-    """Every work cited anywhere in the pack (in text or as a reading-list entry)."""
-    from . import markdown
-    from .compose import _mark_reading_entries
-
-    keys: list[str] = []
-    for handout in handouts:
-        tokens = markdown.make_parser().parse(handout.body)
-        if handout.kind == "reading-list":
-            _mark_reading_entries(tokens)
-        in_text, entries = cited_keys(tokens)
-        keys += in_text + entries
-    return list(dict.fromkeys(keys))
-
-
-def compose_skeleton(ctx: Context, pack: Pack, parts: list[PartInfo], handouts: list[Handout], texts: Callable[[str], str], ui: dict[str, str], date: str) -> tuple[str, dict[str, str]]:
-    """The pack's own pages: cover, contents, a numbered blank page under every resource
-    page, and the bibliography appendix (every work cited anywhere in the pack,
-    deduplicated, in APA order and in the pack's language)."""
-    reads: dict[str, str] = {}
-    keys = appendix_keys(ctx, handouts)
-    style_path = ctx.project.root / STYLE_FILE
-    record_read(ctx, STYLE_FILE, reads)
-    for key in keys:
-        reads[f"reference:{key}"] = hashlib.sha256(ctx.references.digest_of(key).encode()).hexdigest()
-    formatter = Formatter(ctx.references, style_path, reference_locale(ctx, reads), keys, ctx.memo, open_store(ctx.project.root, ctx.memo))
-    entries = [_markup(_linkify(e)) for e in formatter.entries()]
-    html = _environment(ctx).render(
-        "pack/skeleton.html", reads, parts=parts, entries=entries, language_name=ctx.language.native_name,
-        date=date, **_common(ctx, pack, texts, ui, reads),
-    )
-    return html, reads
-
-
-def ui_for(ctx: Context, reads: dict[str, str]) -> dict[str, str]:
-    from .compose import _catalog
-    from .translate import ui_strings
-
-    return ui_strings(None if ctx.language.is_source else _catalog(ctx, "ui", reads), UI_STRINGS)
 
 
 def page_count(pdf: bytes) -> int:
