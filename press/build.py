@@ -329,6 +329,10 @@ def build(root: Path, options: BuildOptions, say: Callable[[str], None] = print,
             raise PressError(problems)
         if summary.built or not (project.dist_dir / "index.html").is_file():
             write_catalog(project, checked.library, registry, records, hasher, versions)
+        if summary.built:
+            for rel in cache.prune_made_fonts(project.root, records):
+                if options.explain:
+                    say(f"{rel}: removed, no output uses it any more")
     summary.seconds = time.perf_counter() - started
     return summary
 

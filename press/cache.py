@@ -133,6 +133,20 @@ def named_by_hash(rel: str) -> str | None:
     return hashlib.sha256(rel.encode()).hexdigest() if rel.startswith(MADE_FONTS_DIR) else None
 
 
+def prune_made_fonts(root: Path, records: Records) -> list[str]:
+    """Delete made fonts that no record reads any more: an upgraded font package or an
+    edited character set leaves the old cut faces (3-8 MB each) behind otherwise."""
+    used = {name for record in records.records.values() for name in record.reads if name.startswith(MADE_FONTS_DIR)}
+    folder = root / MADE_FONTS_DIR
+    removed = []
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        rel = MADE_FONTS_DIR + path.name
+        if path.is_file() and not path.name.startswith(".") and rel not in used:
+            path.unlink()
+            removed.append(rel)
+    return removed
+
+
 class InputHasher:
     """Current hashes of recorded inputs; files are hashed once per build."""
 

@@ -92,6 +92,7 @@ def test_a_changed_stack_rebuilds_that_script_only_and_undoing_restores_bytes(tm
     langs = ["--only", "calm-place", "--lang", "en", "--lang", "zh-Hans", "-j", "1"]
     run(root, "build", *langs, check=True)
     before = {p: p.read_bytes() for p in (root / "dist/handouts").rglob("*.pdf")}
+    made = list((root / "dist/.press/fonts").glob("Noto-Sans-CJK-SC-*.otf"))
     fonts_yaml = root / "styles/fonts.yaml"
     original = fonts_yaml.read_text()
     fonts_yaml.write_text(original.replace("subset: [gb2312]", "subset: [gb2312, U+5586-5586]"))
@@ -100,7 +101,10 @@ def test_a_changed_stack_rebuilds_that_script_only_and_undoing_restores_bytes(tm
     assert re.search(r"dist/handouts/zh-Hans/calm-place.pdf: .*language:zh-Hans changed", explained), explained
     assert "dist/handouts/en/calm-place.pdf: up to date" in explained, explained
     assert (root / "dist/handouts/en/calm-place.pdf").read_bytes() == before[root / "dist/handouts/en/calm-place.pdf"]
-    assert len(list((root / "dist/.press/fonts").glob("Noto-Sans-CJK-SC-400-*.otf"))) == 2
+    # The old cut faces are removed: no output reads them any more.
+    cut = list((root / "dist/.press/fonts").glob("Noto-Sans-CJK-SC-*.otf"))
+    assert len(cut) == 2 and not set(cut) & set(made), cut
+    assert re.search(r"dist/\.press/fonts/Noto-Sans-CJK-SC-400-[0-9a-f]+\.otf: removed", explained), explained
     fonts_yaml.write_text(original)
     run(root, "build", *langs, check=True)
     assert {p: p.read_bytes() for p in before} == before
