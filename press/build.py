@@ -184,7 +184,7 @@ def plan(project: Project, library: Library, languages: list[Language], options:
                 else:
                     status = status_of(project, library, lang.tag, h.id, templates)
                     state, translated, total, fuzzy = status.state, status.translated, status.total, status.fuzzy
-                    records.statuses[key] = [hasher.current(h.path), po_sha, state, translated, total, fuzzy]
+                    records.set_status(key, [hasher.current(h.path), po_sha, state, translated, total, fuzzy])
                 detail = f"{translated}/{total} translated, {fuzzy} fuzzy"
             else:
                 state, detail = "missing", "no catalog"
@@ -197,10 +197,27 @@ def plan(project: Project, library: Library, languages: list[Language], options:
     return targets
 
 
-def pack_plan(project: Project, library: Library, targets: list[Target], options: BuildOptions, summary: BuildSummary) -> list[tuple[Pack, str, bool]]:
+def _pack_texts_state(project: Project, library: Library, language: str, records: Records, hasher: InputHasher) -> str:
+    """How complete translations/<lang>/packs.po is; kept in the records, like resource
+    statuses, while packs.yaml and the catalog are unchanged (parsing costs more)."""
+    from .catalogs import PACKS_DOMAIN, catalog_path, status_of
+    from .packs import PACKS_FILE
+
+    po = catalog_path(project, language, PACKS_DOMAIN)
+    if not po.is_file():
+        return "missing"
+    key, stamp = f"{language}/{PACKS_DOMAIN}", [hasher.current(PACKS_FILE), sha256(po.read_bytes())]
+    cached = records.statuses.get(key)
+    if cached and cached[:2] == stamp:
+        return str(cached[2])
+    status = status_of(project, library, language, PACKS_DOMAIN)
+    records.set_status(key, [*stamp, status.state, status.translated, status.total, status.fuzzy])
+    return status.state
+
+
+def pack_plan(project: Project, library: Library, targets: list[Target], options: BuildOptions, summary: BuildSummary, records: Records, hasher: InputHasher) -> list[tuple[Pack, str, bool]]:
     """(pack, language, draft) for every pack whose resources are all available in that
     language; the others are listed as skipped with the reason."""
-    from .catalogs import status_of
     from .packs import load_packs
 
     packs, problems = load_packs(project, library)
@@ -223,7 +240,7 @@ def pack_plan(project: Project, library: Library, targets: list[Target], options
                 continue
             draft = any(ready[r] for r in pack.resources)
             if lang != "en":
-                state = status_of(project, library, lang, "packs").state
+                state = _pack_texts_state(project, library, lang, records, hasher)
                 if state != "complete" and not options.allow_incomplete:
                     summary.skipped.append((f"dist/packs/{lang}/{pack.id}.pdf", f"pack texts {state} (translations/{lang}/packs.po)"))
                     continue
@@ -297,7 +314,7 @@ def build(root: Path, options: BuildOptions, say: Callable[[str], None] = print,
         settings_digest = project.settings.digest("organisation", "copyright", "licence")
         todo: list[tuple[Target, dict[str, str]]] = []
         targets = plan(project, checked.library, languages, options, summary, records, hasher)
-        packs = pack_plan(project, checked.library, targets, options, summary)
+        packs = pack_plan(project, checked.library, targets, options, summary, records, hasher)
         targets += part_targets(checked.library, packs, targets)
         for target in targets:
             h = target.handout

@@ -41,6 +41,7 @@ class Records:
     # more than hashing it, and a no-op build of a large library needs every status.
     statuses: dict[str, list[object]] = field(default_factory=dict)
     _last_save: float = 0.0
+    _dirty: bool = False  # changed since loaded or saved
 
     @classmethod
     def load(cls, root: Path) -> Records:
@@ -74,15 +75,18 @@ class Records:
         atomic_write(path, data)
         stat = path.stat()
         self.records[output] = Record(sha256(data), static, reads, (stat.st_size, stat.st_mtime_ns), pages)
+        self._dirty = True
         self.save_soon()
 
+    def set_status(self, key: str, status: list[object]) -> None:
+        if self.statuses.get(key) != status:
+            self.statuses[key] = status
+            self._dirty = True
+
     def save_if_changed(self) -> None:
-        """Write the records only if they differ from the file: a no-op build writes nothing."""
-        try:
-            old = self.path.read_bytes()
-        except OSError:
-            old = b""
-        if old != self._serialise():
+        """Write the records only if something changed: a no-op build writes nothing (and
+        does not serialise a large library's records just to compare them)."""
+        if self._dirty or not self.path.is_file():
             self.save()
 
     def _serialise(self) -> bytes:
@@ -96,6 +100,7 @@ class Records:
     def save(self) -> None:
         atomic_write(self.path, self._serialise())
         self._last_save = time.monotonic()
+        self._dirty = False
 
 
 def sha256(data: bytes) -> str:

@@ -63,7 +63,7 @@ def build_packs(
     skeletons = SkeletonCache(project, records, hasher, versions, options.force)
     jobs = [_prepare(project, checked, pack, ctx_by_lang[lang], output, static, records, skeletons) for pack, lang, output, static in todo]
     problems += _run(project, jobs, records, summary, skeletons, options.jobs)
-    records.save()
+    records.save_if_changed()
     if ctx_by_lang:
         from .bibliography import open_store, save_store
 

@@ -162,3 +162,33 @@ def test_an_edit_that_keeps_page_counts_reassembles_without_rendering_the_skelet
     contents = subprocess.run(["pdftotext", "-layout", "-f", "2", "-l", "2", str(pack), "-"], capture_output=True, text=True, check=True).stdout
     listed = int(re.search(r"Daily Kindness Log +(\d+)\n", contents).group(1))
     assert "Daily Kindness Log" in pages[listed - 1] and all("Daily Kindness Log" not in p for p in pages[2 : listed - 1])
+
+
+def test_a_second_build_writes_no_file_at_all(tmp_path: Path) -> None:
+    """Not a PDF, not the records, not the catalog page: a no-op build only reads (and
+    takes the build lock, which holds its process id)."""
+    root = make_project(tmp_path)
+    run(root, "build", "-j", "1", check=True)
+
+    def files() -> dict[Path, tuple[int, bytes]]:
+        return {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in (root / "dist").rglob("*") if p.is_file() and p.name != "lock"}
+
+    before = files()
+    assert {root / "dist/.press/records.json", root / "dist/index.html", root / "dist/packs/en/kindness.pdf"} <= set(before)
+    assert "built 0" in run(root, "build", "-j", "1", check=True).stdout
+    assert files() == before
+
+
+def test_an_untranslated_pack_text_skips_the_pack_until_it_is_translated(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    langs = ["--lang", "es", "-j", "1", "--explain"]
+    run(root, "build", *langs, check=True)
+    assert (root / "dist/packs/es/kindness.pdf").is_file()
+    po = root / "translations/es/packs.po"
+    text = po.read_text()
+    po.write_text(text.replace('msgstr "Un paquete breve para pruebas."', 'msgstr ""'))
+    result = run(root, "build", *langs, check=True)
+    assert "dist/packs/es/kindness.pdf: skipped, pack texts partial (translations/es/packs.po)" in result.stdout + result.stderr
+    po.write_text(text)
+    result = run(root, "build", *langs, check=True)
+    assert re.search(r"dist/packs/es/kindness.pdf: (up to date|rebuild)", result.stdout + result.stderr), result.stdout + result.stderr
