@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from .cache import MADE_FONTS_DIR, atomic_write
 from .errors import Problem
 
 # Invisible characters that need no glyph: joiners, direction marks, word breaks.
@@ -90,7 +91,6 @@ def check_text(text: str, covered: frozenset[int], path: str, line: int, languag
 # typed text uses a small subset of the language's body face: the script's own block
 # plus Latin letters, digits and punctuation. CJK sheets use the Latin subset; viewers
 # substitute a system face for typed Chinese, Japanese or Korean.
-FIELD_FONTS_DIR = "dist/.press/fonts"  # cache.MADE_FONTS_DIR: recorded by name, not content
 _LATIN = [*range(0x20, 0x7F), *range(0xA0, 0x250), 0x2013, 0x2014, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2026, 0x20AC]
 _SCRIPT_RANGES: dict[str, list[int]] = {
     "Cyrl": [*range(0x400, 0x530)], "Grek": [*range(0x370, 0x400)], "Arab": [*range(0x600, 0x700), *range(0xFB50, 0xFC00)],
@@ -126,7 +126,7 @@ def field_font(root: Path, script: str, family: str, coverage: FontCoverage) -> 
     points = _LATIN + _SCRIPT_RANGES.get(script, [])
     identity = json.dumps([SUBSET_SCHEMA, fonttools_version, _identity(face), points])
     key = hashlib.sha256(identity.encode()).hexdigest()[:10]
-    rel = f"{FIELD_FONTS_DIR}/fields-{script}-{key}.ttf"
+    rel = f"{MADE_FONTS_DIR}fields-{script}-{key}.ttf"
     family_name = f"Handout Fields {script} {key}"
     path = root / rel
     if path.is_file():
@@ -145,8 +145,6 @@ def field_font(root: Path, script: str, family: str, coverage: FontCoverage) -> 
     subsetter.subset(font)
     buffer = io.BytesIO()
     font.save(buffer)
-    from .cache import atomic_write
-
     atomic_write(path, buffer.getvalue())
     return rel, family_name
 
@@ -229,7 +227,7 @@ def body_subsets(root: Path, family: str, spec: tuple[str, ...], coverage: FontC
     slug = re.sub(r"[^A-Za-z0-9]+", "-", family).strip("-")
     out = []
     for weight, face in faces:
-        rel = f"{FIELD_FONTS_DIR}/{slug}-{weight}-{key}.otf"
+        rel = f"{MADE_FONTS_DIR}{slug}-{weight}-{key}.otf"
         if not (root / rel).is_file():
             _cut(face, points, root / rel)
         out.append(SubsetFace(f"{family} {key}", weight, rel))
@@ -240,8 +238,6 @@ def _cut(face: tuple[Path, int], points: list[int], dest: Path) -> None:
     """Subset with HarfBuzz (0.2 s for a CJK face; fontTools takes 5 s). Its default
     options keep the layout features shaping needs (locl, vert, halt, ...) and names."""
     import uharfbuzz
-
-    from .cache import atomic_write
 
     source = uharfbuzz.Face(uharfbuzz.Blob.from_file_path(str(face[0])), face[1])
     wanted = uharfbuzz.SubsetInput()
