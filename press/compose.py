@@ -222,8 +222,13 @@ def _catalog(ctx: Context, domain: str, reads: dict[str, str]) -> Any:
     path = catalog_path(ctx.project, ctx.language.tag, domain)
     if not path.is_file():
         return None
-    reads[ctx.project.relative(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return load_catalog(ctx.project, ctx.language.tag, domain)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    reads[ctx.project.relative(path)] = digest
+    # The ui and csl catalogs serve every document of a language: parsed once per process.
+    key = ("catalog", ctx.language.tag, domain, digest)
+    if key not in ctx.memo:
+        ctx.memo[key] = load_catalog(ctx.project, ctx.language.tag, domain)
+    return ctx.memo[key]
 
 
 def record_read(ctx: Context, rel: str, reads: dict[str, str]) -> None:
