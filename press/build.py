@@ -227,6 +227,7 @@ def pack_plan(project: Project, library: Library, targets: list[Target], options
     for t in targets:
         available.setdefault(t.language, {})[t.handout.id] = t.draft
     chosen = []
+    texts_state: dict[str, str] = {}  # per language, asked by its first pack
     for lang, ready in available.items():
         for pack in packs:
             missing = [r for r in pack.resources if r not in ready]
@@ -240,7 +241,9 @@ def pack_plan(project: Project, library: Library, targets: list[Target], options
                 continue
             draft = any(ready[r] for r in pack.resources)
             if lang != "en":
-                state = _pack_texts_state(project, library, lang, records, hasher)
+                if lang not in texts_state:
+                    texts_state[lang] = _pack_texts_state(project, library, lang, records, hasher)
+                state = texts_state[lang]
                 if state != "complete" and not options.allow_incomplete:
                     summary.skipped.append((f"dist/packs/{lang}/{pack.id}.pdf", f"pack texts {state} (translations/{lang}/packs.po)"))
                     continue

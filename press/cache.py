@@ -138,6 +138,19 @@ def named_by_hash(rel: str) -> str | None:
     return hashlib.sha256(rel.encode()).hexdigest() if rel.startswith(MADE_FONTS_DIR) else None
 
 
+def file_digest(root: Path, rel: str) -> str | None:
+    """The digest recorded for a project file (None if it is missing): a made font's name
+    hash, any other file's content hash. A missing made font is made again by the render
+    that needs it."""
+    named = named_by_hash(rel)
+    if named is not None:
+        return named if (root / rel).is_file() else None
+    try:
+        return sha256((root / rel).read_bytes())
+    except OSError:
+        return None
+
+
 def prune_made_fonts(root: Path, records: Records) -> list[str]:
     """Delete made fonts that no record reads any more: an upgraded font package or an
     edited character set leaves the old cut faces (3-8 MB each) behind otherwise."""
@@ -164,14 +177,10 @@ class InputHasher:
         if ":" in name:
             return self.virtual.get(name)
         if name not in self._files:
-            named = named_by_hash(name)
-            if named is not None:
-                # A missing made font is made again by the render that needs it.
-                return named if (self.root / name).is_file() else None
-            try:
-                self._files[name] = sha256((self.root / name).read_bytes())
-            except OSError:
+            digest = file_digest(self.root, name)
+            if digest is None:
                 return None
+            self._files[name] = digest
         return self._files[name]
 
 

@@ -234,11 +234,14 @@ def _catalog(ctx: Context, domain: str, reads: dict[str, str]) -> Any:
 def record_read(ctx: Context, rel: str, reads: dict[str, str]) -> None:
     """Record that a document used a project file; each file is hashed once per build
     and process, not once per document."""
-    from .cache import named_by_hash
+    from .cache import file_digest
 
     key = ("sha256", rel)
     if key not in ctx.memo:
-        ctx.memo[key] = named_by_hash(rel) or hashlib.sha256((ctx.project.root / rel).read_bytes()).hexdigest()
+        digest = file_digest(ctx.project.root, rel)
+        if digest is None:
+            raise FileNotFoundError(f"{rel} is missing")
+        ctx.memo[key] = digest
     reads[rel] = ctx.memo[key]
 
 
@@ -361,13 +364,21 @@ def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str], pack_
     return Composed(html=html, reads=reads, problems=problems, fallbacks=len(translation.missing), stylesheets=stylesheets)
 
 
+def _coverage(ctx: Context) -> Any:
+    """One FontCoverage per process: fc-match answers are cached in it."""
+    from .fonts import FontCoverage
+
+    if "coverage" not in ctx.memo:
+        ctx.memo["coverage"] = FontCoverage()
+    return ctx.memo["coverage"]
+
+
 def _field_font(ctx: Context, url_for: Callable[[str], str], reads: dict[str, str]) -> dict[str, str]:
-    from .fonts import FontCoverage, field_font
+    from .fonts import field_font
 
     key = ("field font", ctx.language.script, ctx.language.body_fonts[0])
     if key not in ctx.memo:
-        coverage = ctx.memo.setdefault("coverage", FontCoverage())
-        ctx.memo[key] = field_font(ctx.project.root, ctx.language.script, ctx.language.body_fonts[0], coverage)
+        ctx.memo[key] = field_font(ctx.project.root, ctx.language.script, ctx.language.body_fonts[0], _coverage(ctx))
     rel, family = ctx.memo[key]
     record_read(ctx, rel, reads)
     return {"field_font_url": url_for(rel), "field_font_family": family}
@@ -382,12 +393,11 @@ def font_stacks(ctx: Context, url_for: Callable[[str], str], reads: dict[str, st
     body, headings = lang.body_fonts, lang.heading_fonts
     faces: tuple[Any, ...] = ()
     if lang.subset:
-        from .fonts import FontCoverage, body_subsets
+        from .fonts import body_subsets
 
         key = ("subset", body[0], lang.subset)
         if key not in ctx.memo:
-            coverage = ctx.memo.setdefault("coverage", FontCoverage())
-            ctx.memo[key] = body_subsets(ctx.project.root, body[0], lang.subset, coverage)
+            ctx.memo[key] = body_subsets(ctx.project.root, body[0], lang.subset, _coverage(ctx))
         faces = ctx.memo[key]
         for face in faces:
             record_read(ctx, face.rel, reads)

@@ -105,10 +105,12 @@ _CJK = ("Hans", "Hant", "Jpan", "Kore")
 SUBSET_SCHEMA = "1"
 
 
-def _identity(face: tuple[Path, int]) -> list[object]:
-    # System font files change only with their package, which rewrites them.
-    stat = face[0].stat()
-    return [str(face[0]), face[1], stat.st_size, stat.st_mtime_ns]
+def _made_key(tool_version: str, faces: list[tuple[int, tuple[Path, int]]], points: list[int]) -> str:
+    """The hash a made font's file and family names carry: what it was made with and from.
+    System font files change only with their package, which rewrites them, so a face is
+    identified by path, index, size and mtime rather than by hashing megabytes."""
+    identity = [(weight, str(path), index, path.stat().st_size, path.stat().st_mtime_ns) for weight, (path, index) in faces]
+    return hashlib.sha256(json.dumps([SUBSET_SCHEMA, tool_version, identity, points]).encode()).hexdigest()[:10]
 
 
 def field_font(root: Path, script: str, family: str, coverage: FontCoverage) -> tuple[str, str]:
@@ -124,8 +126,7 @@ def field_font(root: Path, script: str, family: str, coverage: FontCoverage) -> 
     if face is None:
         raise FileNotFoundError(f"font '{family}' is not installed")
     points = _LATIN + _SCRIPT_RANGES.get(script, [])
-    identity = json.dumps([SUBSET_SCHEMA, fonttools_version, _identity(face), points])
-    key = hashlib.sha256(identity.encode()).hexdigest()[:10]
+    key = _made_key(fonttools_version, [(400, face)], points)
     rel = f"{MADE_FONTS_DIR}fields-{script}-{key}.ttf"
     family_name = f"Handout Fields {script} {key}"
     path = root / rel
@@ -222,8 +223,7 @@ def body_subsets(root: Path, family: str, spec: tuple[str, ...], coverage: FontC
     if not faces:
         raise FileNotFoundError(f"font '{family}' is not installed")
     points = sorted(charset(spec))
-    identity = json.dumps([SUBSET_SCHEMA, uharfbuzz.__version__, [(w, _identity(f)) for w, f in faces], points])
-    key = hashlib.sha256(identity.encode()).hexdigest()[:10]
+    key = _made_key(uharfbuzz.__version__, faces, points)
     slug = re.sub(r"[^A-Za-z0-9]+", "-", family).strip("-")
     out = []
     for weight, face in faces:

@@ -142,10 +142,14 @@ def load_registry(project: Project) -> Registry:
             continue
         height = stack.get("line_height")
         subset = stack.get("subset") or []
-        bad = [(str(item), why) for item in (subset if isinstance(subset, list) else [subset]) if (why := subset_spec_problem(item))]
-        if bad or not isinstance(subset, list):
+        if not isinstance(subset, list):
+            bad = [(str(subset), "subset must be a list, e.g. [gb2312]")]
+        else:
+            bad = [(str(item), why) for item in subset if (why := subset_spec_problem(item))]
+        if bad:
+            # The located loader gives top-level lines only: find the entry's own line.
             rows = (project.root / FONTS_FILE).read_text(encoding="utf-8").splitlines()
-            for item, why in bad or [(str(subset), "subset must be a list, e.g. [gb2312]")]:
+            for item, why in bad:
                 at = next((n for n, row in enumerate(rows, 1) if "subset" in row and item in row), fonts_located.key_lines.get("scripts", 1))
                 problems.append(Problem(FONTS_FILE, at, why))
             continue
