@@ -5,7 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # Debian packages the renderer and the tests need. libharfbuzz-subset0 makes font
 # subsetting fast and deterministic; without it WeasyPrint falls back to fontTools.
-DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core fonts-noto-cjk poppler-utils gettext chromium
+# mupdf-tools, ghostscript and qpdf are the readers other than Poppler the tests use.
+DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core fonts-noto-cjk poppler-utils gettext chromium \
+  mupdf-tools ghostscript qpdf
 JOBS ?= $(shell nproc)
 
 .PHONY: all setup system build test test-quick lint bench clean

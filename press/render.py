@@ -132,6 +132,11 @@ class Renderer:
         os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
         from weasyprint.text.fonts import FontConfiguration
 
+        from . import pdfua, textlayer
+
+        textlayer.install()
+        pdfua.install()
+
         self.font_config = FontConfiguration()
         self._files = _FileCache()
         self._sheets: dict[tuple[str, str], tuple[Any, RenderResult]] = {}
@@ -179,13 +184,15 @@ class Renderer:
                 result.reads.update(sheet_reads.reads)
                 result.refused.extend(sheet_reads.refused)
             html = HTML(string=source, base_url=base_url, url_fetcher=fetcher)
+            # PDF/UA-1: XMP with the identifier, title and language (see press/pdfua.py).
+            variant = {"pdf_variant": "pdf/ua-1"} if job.pdf_tags else {}
             # pdf_forms and pdf_tags shape layout, so they go to render(), not write_pdf().
-            document = html.render(font_config=self.font_config, pdf_forms=job.pdf_forms, pdf_tags=job.pdf_tags, stylesheets=sheets)
+            document = html.render(font_config=self.font_config, pdf_forms=job.pdf_forms, pdf_tags=job.pdf_tags, stylesheets=sheets, **variant)
             result.pages = len(document.pages)
             # No /ID (optional outside encrypted PDFs): pydyf derives it by serializing and
             # compressing every stream a second time, 10 % of the render of a handout.
             # Same input, same bytes either way.
-            result.pdf = document.write_pdf(pdf_forms=job.pdf_forms, pdf_tags=job.pdf_tags, uncompressed_pdf=False)
+            result.pdf = document.write_pdf(pdf_forms=job.pdf_forms, pdf_tags=job.pdf_tags, uncompressed_pdf=False, **variant)
         finally:
             logger.removeHandler(handler)
         # Refusals are reported as errors; drop WeasyPrint's own echo of them.
