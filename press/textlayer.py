@@ -164,6 +164,7 @@ def _plan_run(stream: Any, font: Any, glyph_item: Any, utf8: bytes, numbers: Ite
     for start, all_glyphs in clusters:
         text = utf8[offset + start : offset + ends[start]].decode()
         risen = any(infos[index + k].geometry.y_offset for k in range(len(all_glyphs)))
+        moved = risen or any(infos[index + k].geometry.x_offset for k in range(len(all_glyphs)))
         index += len(all_glyphs)
         glyphs = [g for g in all_glyphs if g != pango.PANGO_GLYPH_EMPTY]
         shown = "".join(c for c in text if c not in _LAYOUT_ONLY)
@@ -176,14 +177,15 @@ def _plan_run(stream: Any, font: Any, glyph_item: Any, utf8: bytes, numbers: Ite
         simple = _maps_exactly(font, glyphs, text, exact)
         if not simple and len(glyphs) > 1:
             _map_parts(stream, font, glyphs, text, exact)
-        # A glyph raised or lowered is set apart from its line by readers that read
-        # baselines (Poppler put Thai and Devanagari marks on lines of their own), so its
-        # word carries its text. Right to left only raised letters count (a Nastaliq
+        # A glyph moved off its pen position (a Thai or Myanmar mark set back over its
+        # letter, a Devanagari mark raised) is set apart from its word by readers that
+        # read positions (Poppler put such marks on lines of their own), so its word
+        # carries its text. Right to left only raised letters count (a Nastaliq
         # word's cascade): PDFium misplaces the marks of a span, so Arabic and Hebrew
         # marks keep their own glyphs' text. A glyph of several letters right to left is
         # a span too, since readers cannot tell in which order its letters go.
         risen_letter = risen and any(unicodedata.category(c)[0] != "M" for c in text)
-        simple = simple and not ((risen and not rtl) or risen_letter) and (not rtl or len(text) == 1)
+        simple = simple and not ((moved and not rtl) or risen_letter) and (not rtl or len(text) == 1)
         planned.append((shown, len(glyphs), simple, risen_letter))
     return _spans(planned, numbers, rtl)
 
@@ -211,7 +213,13 @@ def _spans(planned: list[_Cluster], numbers: Iterator[int], rtl: bool) -> list[t
     for cluster in planned:
         if cluster[0].isspace():
             close()
-            groups.append((cluster[0], cluster[1], not cluster[2]))
+            if not rtl and groups and groups[-1][2] and cluster[2]:
+                # The space after a span goes in it: PDFium drops a plain space that
+                # follows replacement text, running two words together.
+                text, count, _ = groups[-1]
+                groups[-1] = (text + cluster[0], count + cluster[1], True)
+            else:
+                groups.append((cluster[0], cluster[1], not cluster[2]))
         else:
             word.append(cluster)
     close()
