@@ -222,8 +222,12 @@ def body_subsets(root: Path, family: str, spec: tuple[str, ...], coverage: FontC
             faces.append((weight, face))
     if not faces:
         raise FileNotFoundError(f"font '{family}' is not installed")
+    from fontTools import version as fonttools_version
+
     points = sorted(charset(spec))
-    key = _made_key(uharfbuzz.__version__, faces, points)
+    # Both tools shape the file (HarfBuzz cuts, fontTools renumbers), and the method is in
+    # the key too: a face cut before renumbering is never taken for a renumbered one.
+    key = _made_key(f"uharfbuzz {uharfbuzz.__version__}, fontTools {fonttools_version}, {_CUT_METHOD}", faces, points)
     slug = re.sub(r"[^A-Za-z0-9]+", "-", family).strip("-")
     out = []
     for weight, face in faces:
@@ -234,9 +238,14 @@ def body_subsets(root: Path, family: str, spec: tuple[str, ...], coverage: FontC
     return tuple(out)
 
 
+# Names the way _cut makes a face; part of its key, so change it when the method changes.
+_CUT_METHOD = "hb-subset, cid=gid"
+
+
 def _cut(face: tuple[Path, int], points: list[int], dest: Path) -> None:
-    """Subset with HarfBuzz (0.2 s for a CJK face; fontTools takes 5 s). Its default
-    options keep the layout features shaping needs (locl, vert, halt, ...) and names."""
+    """Subset with HarfBuzz (0.2 s for a CJK face; fontTools takes 5 s), then renumber
+    (0.4 s). HarfBuzz's default options keep the layout features shaping needs (locl,
+    vert, halt, ...) and names."""
     import uharfbuzz
 
     source = uharfbuzz.Face(uharfbuzz.Blob.from_file_path(str(face[0])), face[1])
@@ -245,4 +254,44 @@ def _cut(face: tuple[Path, int], points: list[int], dest: Path) -> None:
     subset = uharfbuzz.subset(source, wanted)
     if subset is None:
         raise ValueError(f"HarfBuzz could not subset '{face[0]}'")
-    atomic_write(dest, subset.blob.data)
+    atomic_write(dest, cid_is_gid(subset.blob.data))
+
+
+def cid_is_gid(data: bytes) -> bytes:
+    """A CID-keyed CFF face renumbered so that every glyph's CID equals its glyph id.
+
+    HarfBuzz keeps each glyph's original CID in the cut face's charset (glyph 3,000 may be
+    CID 40,000). WeasyPrint embeds the face as CIDFontType0C and writes glyph ids into the
+    content stream, and a CIDFontType0 has no CIDToGIDMap: a reader that follows the
+    specification (MuPDF, Ghostscript) looks each code up as a CID in the charset and
+    draws the wrong glyph or none. Poppler and PDFium happen to use the code as a glyph id.
+
+    Only the charset changes. Glyph ids stay as they are, so every other table (cmap,
+    GSUB, GPOS, hmtx, vmtx, VORG) is copied byte for byte, and in the CFF table the
+    CharStrings (written in charset order, each glyph at its index), FDSelect (indexed by
+    glyph id) and the subroutines are kept; CIDCount shrinks to the glyph count. Faces
+    that are not CID-keyed, or are already numbered so, come back unchanged."""
+    from fontTools.ttLib import TTFont
+
+    # lazy: only the CFF table is parsed; recalcBBoxes off, so no glyph is decompiled and
+    # head (whose checksum adjustment alone changes) is not recompiled with new dates.
+    font = TTFont(io.BytesIO(data), lazy=True, recalcBBoxes=False, recalcTimestamp=False)
+    if "CFF " not in font:
+        return data
+    top = font["CFF "].cff.topDictIndex[0]
+    if not hasattr(top, "ROS"):
+        return data
+    names = [".notdef", *(f"cid{gid:05d}" for gid in range(1, len(top.charset)))]
+    if top.charset == names:
+        return data
+    strings = top.CharStrings
+    # Read from a file, CharStrings maps each name to its glyph's index in the CharStrings
+    # INDEX, which is its glyph id; give every index its new name.
+    if not strings.charStringsAreIndexed or [strings.charStrings[name] for name in top.charset] != list(range(len(names))):
+        raise ValueError("unexpected CFF layout: CharStrings are not in glyph order")
+    strings.charStrings = {name: gid for gid, name in enumerate(names)}
+    top.charset = names
+    top.CIDCount = len(names)
+    buffer = io.BytesIO()
+    font.save(buffer)
+    return buffer.getvalue()

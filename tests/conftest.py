@@ -22,13 +22,16 @@ def make_project(dest: Path, name: str = "mini") -> Path:
     return root
 
 
-def copy_library(dest: Path) -> Path:
-    """A copy of the shipped library: settings, handouts and styles."""
+def copy_library(dest: Path, translations: bool = False) -> Path:
+    """A copy of the shipped library: settings, handouts and styles, and with
+    ``translations`` its catalogs too."""
     root = dest / "library"
     root.mkdir(parents=True)
     shutil.copy(REPO / "pipeline.yaml", root)
     shutil.copytree(REPO / "handouts", root / "handouts")
     shutil.copytree(REPO / "styles", root / "styles")
+    if translations:
+        shutil.copytree(REPO / "translations", root / "translations")
     return root
 
 
@@ -67,6 +70,16 @@ def pdf_fonts(path: Path) -> list[dict[str, str]]:
 def built_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped library, built once for the session with two workers."""
     root = copy_library(tmp_path_factory.mktemp("built"))
+    run(root, "build", "--jobs", "2", "--keep-html", check=True)
+    return root
+
+
+@pytest.fixture(scope="session")
+def full_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every deliverable of the shipped library: each resource and pack in every language
+    its translations complete, built once for the session with two workers and the HTML
+    kept. The tests of shipped translations and of other readers share it."""
+    root = copy_library(tmp_path_factory.mktemp("full"), translations=True)
     run(root, "build", "--jobs", "2", "--keep-html", check=True)
     return root
 

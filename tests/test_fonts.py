@@ -8,11 +8,14 @@ import re
 import subprocess
 from pathlib import Path
 
+import pikepdf
 import pytest
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
+import readers
 from conftest import make_project, pdf_fonts, pdf_text, run
+from press import fonts as press_fonts
 
 ZH = "dist/handouts/zh-Hans/calm-place.pdf"
 # U+5586 is in GBK but not in GB 2312, so it is outside the cut face.
@@ -73,6 +76,73 @@ def test_cut_face_draws_the_same_page_as_the_whole_face(chinese: Path, tmp_path:
     assert not any(re.match(r"Noto-Sans-CJK-SC-[0-9a-f]{10}", f["name"].split("+")[-1]) for f in pdf_fonts(reference))
     assert _first_page_png(chinese / ZH, tmp_path / "cut") == _first_page_png(reference, tmp_path / "whole")
     assert (chinese / ZH).stat().st_size < reference.stat().st_size / 1.5
+
+
+def _cid_font_programs(pdf: Path) -> dict[str, TTFont]:
+    """The CID-keyed CFF font programs a PDF embeds, read with pikepdf and fontTools."""
+    found = {}
+    with pikepdf.open(pdf) as document:
+        for obj in document.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == pikepdf.Name.FontDescriptor and "/FontFile3" in obj:
+                font = TTFont(io.BytesIO(obj.FontFile3.read_bytes()))
+                if "CFF " in font and hasattr(font["CFF "].cff.topDictIndex[0], "ROS"):
+                    found[str(obj.FontName).split("+", 1)[-1]] = font
+    return found
+
+
+def test_every_glyph_of_the_embedded_cut_face_has_its_glyph_id_as_cid(chinese: Path) -> None:
+    """WeasyPrint writes glyph ids into the content stream of a CIDFontType0, which has
+    no CIDToGIDMap: a reader that follows the specification reads them as CIDs. HarfBuzz
+    keeps the original CIDs (13,396 of 13,513 glyphs differed), so the cut face is
+    renumbered."""
+    programs = {name: font for name, font in _cid_font_programs(chinese / ZH).items() if re.match(r"Noto-Sans-CJK-SC-[0-9a-f]{10}", name)}
+    assert len(programs) == 2, list(programs)
+    for name, font in programs.items():
+        charset = font["CFF "].cff.topDictIndex[0].charset
+        wrong = [(gid, cid) for gid, cid in enumerate(charset) if gid and cid != f"cid{gid:05d}"]
+        assert len(charset) > 1000 and not wrong, f"{name}: {len(wrong)} of {len(charset)} glyphs have another CID, e.g. {wrong[:3]}"
+
+
+def test_mupdf_and_ghostscript_draw_the_chinese_page_as_poppler_does(chinese: Path, tmp_path: Path) -> None:
+    problems = readers.render_problems(chinese / ZH, 1, tmp_path, readers=("mupdf", "ghostscript"))
+    assert not problems, "\n".join(problems)
+
+
+def test_renumbering_changes_the_charset_only(chinese: Path) -> None:
+    """Glyph ids stay, so every table but the CFF one (and head's checksum adjustment)
+    is HarfBuzz's byte for byte; the charstrings and their font dicts are unchanged,
+    and renumbering a renumbered face gives it back as it is."""
+    import uharfbuzz
+
+    made = sorted((chinese / "dist/.press/fonts").glob("Noto-Sans-CJK-SC-400-*.otf"))[0]
+    face = press_fonts.FontCoverage().resolve("Noto Sans CJK SC")
+    assert face is not None
+    wanted = uharfbuzz.SubsetInput()
+    wanted.unicode_set.update(sorted(press_fonts.charset(("gb2312",))))
+    cut = uharfbuzz.subset(uharfbuzz.Face(uharfbuzz.Blob.from_file_path(str(face[0])), face[1]), wanted).blob.data
+    renumbered = made.read_bytes()
+    assert press_fonts.cid_is_gid(cut) == renumbered
+    assert press_fonts.cid_is_gid(renumbered) is renumbered
+    before, after = TTFont(io.BytesIO(cut)), TTFont(io.BytesIO(renumbered))
+    tags = sorted(before.keys())
+    assert tags == sorted(after.keys())
+    for tag in tags:
+        if tag not in ("GlyphOrder", "CFF ", "head"):
+            assert before.reader[tag] == after.reader[tag], tag
+    head_before, head_after = before.reader["head"], after.reader["head"]
+    assert head_before[:8] + head_before[12:] == head_after[:8] + head_after[12:]
+    old, new = before["CFF "].cff.topDictIndex[0], after["CFF "].cff.topDictIndex[0]
+    assert len(old.charset) == len(new.charset) == new.CIDCount
+    for gid, (was, now) in enumerate(zip(old.charset, new.charset, strict=True)):
+        assert old.CharStrings[was].bytecode == new.CharStrings[now].bytecode
+        assert old.FDSelect[gid] == new.FDSelect[gid]
+
+
+def test_a_face_that_is_not_cid_keyed_is_left_as_it_is() -> None:
+    face = press_fonts.FontCoverage().resolve("Noto Sans")
+    assert face is not None
+    data = face[0].read_bytes()
+    assert press_fonts.cid_is_gid(data) is data
 
 
 def test_a_character_outside_the_set_comes_from_the_whole_face(tmp_path: Path) -> None:

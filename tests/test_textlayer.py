@@ -4,7 +4,6 @@ equals what the source says, and scripts that need nothing are drawn as before."
 from __future__ import annotations
 
 import re
-import shutil
 import unicodedata
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pikepdf
 import pypdfium2
 import pytest
 
-from conftest import REPO, copy_library, pdf_text, run
+from conftest import pdf_text
 
 # Scripts whose shaping reorders, splits or joins letters, one right to left with a
 # cascading baseline (Urdu), and two that need nothing (English, Chinese).
@@ -22,13 +21,8 @@ PLAIN = ("en", "zh-Hans")
 
 
 @pytest.fixture(scope="module")
-def shaped(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = copy_library(tmp_path_factory.mktemp("textlayer"))
-    shutil.copytree(REPO / "translations", root / "translations")
-    (root / "handouts/packs.yaml").unlink()
-    langs = [a for tag in SHAPED + PLAIN for a in ("--lang", tag)]
-    run(root, "build", "--only", "relaxed-breathing", "--keep-html", "-j", "2", *langs, check=True)
-    return root
+def shaped(full_library: Path) -> Path:
+    return full_library
 
 
 def _pdfium_text(path: Path) -> str:
