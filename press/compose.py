@@ -130,8 +130,11 @@ class _BodyRenderer(RendererHTML):
         if token.meta.get("entry"):
             key = token.meta["items"][0].key
             return f'<span class="ref-entry" dir="ltr">{_linkify(formatter.entry(key))}</span>'
-        # dir=ltr isolates Latin-script citations inside right-to-left text.
-        return f'<span class="cite" dir="ltr">{formatter.cite(token.meta["items"])}</span>'
+        # A citation flows in the text's own direction: right to left, "(Zaccaro وآخرون،
+        # 2018)" reads as Arabic writes it, and readers that rebuild reading order from
+        # the page (screen readers, search, copy) get the words in their order. Isolated
+        # left to right it put the Arabic term after the name on the page and in the text.
+        return f'<span class="cite">{formatter.cite(token.meta["items"])}</span>'
 
     def fence(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         token = tokens[idx]
