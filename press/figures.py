@@ -100,6 +100,13 @@ def inline_figure(path: Path, translate: Callable[[str], str], alt: str) -> tupl
             f'font-size: {size:.2f}px; font-weight: {escape(label.weight)}; text-align: {align}; color: {escape(label.colour)}">'
             f"{escape(label.text)}</span>"
         )
+    # The figure's alt text as the drawing's <title>: WeasyPrint tags an inline SVG as a
+    # Figure and takes its /Alt from there (an aria-label on the wrapper is dropped).
+    for old in root.findall(f"{SVG_NS}title"):
+        root.remove(old)
+    title = etree.Element(f"{SVG_NS}title")
+    title.text = alt
+    root.insert(0, title)
     svg = etree.tostring(root, encoding="unicode")
     markup = (
         f'<div class="figure-art" role="img" aria-label="{escape(alt)}" '
