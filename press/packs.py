@@ -153,6 +153,7 @@ def assemble(skeleton: bytes, parts: list[tuple[str, bytes]], pack_title: str, l
     writer.add_metadata({NameObject(k): TextStringObject(v) for k, v in metadata.items()})
     writer.page_mode = "/UseOutlines"
     writer._root_object[NameObject("/Lang")] = TextStringObject(language)
+    _accessible(writer)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -176,7 +177,8 @@ class _Stamper:
         opening, closing = DecodedStreamObject(), DecodedStreamObject()
         opening.set_data(b"q\n")
         # The resource's own content runs in its own graphics state, then the stamp.
-        closing.set_data(b"\nQ\nq " + self.NAME.encode() + b" Do Q\n")
+        # The page number is a running artifact, not content of the resource's page.
+        closing.set_data(b"\nQ\n/Artifact BMC q " + self.NAME.encode() + b" Do Q EMC\n")
         self.opening, self.closing = writer._add_object(opening), writer._add_object(closing)
 
     def __call__(self, page: Any, frame_page: Any) -> None:
@@ -198,6 +200,26 @@ class _Stamper:
         contents = page.raw_get("/Contents")
         own = list(contents) if isinstance(contents, ArrayObject) else [contents]
         page[NameObject("/Contents")] = ArrayObject([self.opening, *own, self.closing])
+
+
+def _accessible(writer: Any) -> None:
+    """What a viewer needs of any pack: its title shown rather than its file name, tab
+    order following the page, and a description on every link."""
+    from pypdf.generic import BooleanObject, DictionaryObject, NameObject, TextStringObject
+
+    writer._root_object[NameObject("/ViewerPreferences")] = DictionaryObject({NameObject("/DisplayDocTitle"): BooleanObject(True)})
+    for page in writer.pages:
+        annotations = page.get("/Annots")
+        if not annotations:
+            continue
+        page[NameObject("/Tabs")] = NameObject("/S")
+        for reference in annotations:
+            annotation = reference.get_object()
+            if annotation.get("/Subtype") != "/Link" or "/Contents" in annotation:
+                continue
+            action = annotation.get("/A")
+            target = action.get_object().get("/URI") if action is not None else None
+            annotation[NameObject("/Contents")] = TextStringObject(str(target) if target else "Link to a page of this pack")
 
 
 def _copy_outline(writer: Any, reader: Any, items: list[Any], offset: int, parent: Any, skip_title: bool) -> None:
