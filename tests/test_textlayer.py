@@ -83,9 +83,10 @@ def test_shaped_words_carry_their_text(shaped: Path, lang: str) -> None:
     assert spans, f"{lang}: no /ActualText span"
     source = _squeeze(lxml.html.parse(shaped / "dist/html" / lang / "relaxed-breathing.html").getroot().text_content())
     for text in spans:
-        # Right to left a span holds its word in the order of its glyphs on the page.
-        word = _squeeze(text[::-1] if lang == "ur" else text)
-        assert word and word in source, f"{lang}: span text {text!r} is not in the source"
+        # Right to left a span holds its word in the order of its glyphs on the page; a
+        # Latin citation in Urdu text reads left to right.
+        word = _squeeze(text)
+        assert word and (word in source or word[::-1] in source), f"{lang}: span text {text!r} is not in the source"
 
 
 @pytest.mark.slow
