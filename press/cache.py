@@ -16,7 +16,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SCHEMA = 2
+# Raised whenever what the engine writes changes for the same inputs (3: text layer,
+# PDF/UA structure, renumbered CJK faces, tagged packs), so old records rebuild everything.
+SCHEMA = 3
 RECORDS_FILE = "dist/.press/records.json"
 
 

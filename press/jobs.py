@@ -87,5 +87,5 @@ def run_handout_job(job: HandoutJob, render: Callable[[RenderJob], RenderResult]
     formatted = open_store(Path(job.root), ctx.memo).take_new()
     if composed.problems:
         return HandoutResult(None, composed.reads, composed.problems, formatted=formatted)
-    result = render(RenderJob(job.root, composed.html, job.html_path, handout.path, pdf_forms=True, pdf_tags=not job.part, stylesheets=composed.stylesheets))
+    result = render(RenderJob(job.root, composed.html, job.html_path, handout.path, pdf_forms=True, pdf_tags=True, stylesheets=composed.stylesheets))
     return HandoutResult(result, composed.reads, [], composed.html if job.keep_html else None, formatted)

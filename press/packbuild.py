@@ -133,7 +133,7 @@ def pack_job(job: PackJob, render: Callable[[RenderJob], RenderResult]) -> PackR
         frame = (root / SkeletonCache.path(job.lang, job.pack_id)).read_bytes()
     else:
         name = f"dist/html/packs/{job.lang}-{job.pack_id}.html"
-        skeleton = render(RenderJob(job.root, job.skeleton_html, name, "handouts/packs.yaml", pdf_tags=False, stylesheets=SKELETON_STYLESHEETS))
+        skeleton = render(RenderJob(job.root, job.skeleton_html, name, "handouts/packs.yaml", pdf_tags=True, stylesheets=SKELETON_STYLESHEETS))
         if skeleton.refused:
             return PackResult(b"", skeleton)
         frame = skeleton.pdf

@@ -1,10 +1,11 @@
 """Themed packs: cover, contents, the resources' own PDFs, and a bibliography appendix.
 
 A pack is assembled from what the handout stage already rendered: each resource's "pack
-part" (the handout with its page count left blank) is merged with pypdf, and one small
-overlay document stamps the pack's continuous page numbers on every page after the
-cover. Only the cover and contents, the appendix and the overlay are rendered per pack,
-so assembling a pack costs a fraction of rendering its resources.
+part" (the handout with its final page numbers, tagged like any handout) takes the place
+of its numbered blank pages in the pack's skeleton, and the parts' structure trees are
+merged into the skeleton's (press/packmerge.py), so a pack is one tagged PDF/UA document.
+Only the cover and contents, the appendix and the page numbers are rendered per pack, so
+assembling a pack costs a fraction of rendering its resources.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from . import yamlio
 from .errors import Problem
@@ -122,119 +123,90 @@ def page_count(pdf: bytes) -> int:
 
 
 def assemble(skeleton: bytes, parts: list[tuple[str, bytes]], pack_title: str, labels: dict[str, str], metadata: dict[str, str], language: str) -> bytes:
-    """Lay each resource's pages over the skeleton's numbered blank pages, and build the
-    outline: pack > contents, resources > their sections, bibliography."""
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import NameObject, TextStringObject
+    """Lay each resource's pages over the skeleton's numbered blank pages, merge the
+    structure trees (press/packmerge.py), and build the outline: pack > contents,
+    resources > their sections, bibliography."""
+    import pikepdf
 
-    frame = PdfReader(io.BytesIO(skeleton))
-    writer = PdfWriter()
-    # Where the first resource goes, from the layout itself (a contents page may run over).
-    first = int(frame.get_destination_page_number(frame.named_destinations["pack-part-1"]) or 0) if parts else len(frame.pages)
-    writer.append(frame, pages=(0, first), import_outline=False)
-    readers = []
-    stamp = _Stamper(writer)
-    for title, data in parts:
-        reader = PdfReader(io.BytesIO(data))
-        start = len(writer.pages)
-        writer.append(reader, import_outline=False)
-        for offset in range(len(reader.pages)):
-            stamp(writer.pages[start + offset], frame.pages[start + offset])
-        readers.append((title, start, reader))
-    appendix_start = len(writer.pages)
-    writer.append(frame, pages=(appendix_start, len(frame.pages)), import_outline=False)
-    root = writer.add_outline_item(title=pack_title, page_number=0)
-    writer.add_outline_item(title=labels["contents"], page_number=1, parent=root)
-    for title, start, reader in readers:
-        item = writer.add_outline_item(title=title, page_number=start, parent=root)
-        _copy_outline(writer, reader, reader.outline, start, item, skip_title=True)
-    writer.add_outline_item(title=labels["bibliography"], page_number=appendix_start, parent=root)
-    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
-    writer.add_metadata({NameObject(k): TextStringObject(v) for k, v in metadata.items()})
-    writer.page_mode = "/UseOutlines"
-    writer._root_object[NameObject("/Lang")] = TextStringObject(language)
-    _accessible(writer)
+    from .packmerge import Part, merge
+
+    first = _first_part_page(skeleton) if parts else page_count(skeleton)
+    pack, placed = merge(skeleton, [Part(title, data) for title, data in parts], first)
+    appendix_start = placed[-1][1] + len(placed[-1][2].pages) if placed else first
+    with pack.open_outline() as outline:
+        top = pikepdf.OutlineItem(pack_title, 0)
+        top.children.append(pikepdf.OutlineItem(labels["contents"], 1))
+        for title, start, source in placed:
+            item = pikepdf.OutlineItem(title, start)
+            item.children.extend(_part_outline(source, start))
+            top.children.append(item)
+        top.children.append(pikepdf.OutlineItem(labels["bibliography"], appendix_start))
+        outline.root.append(top)
+    for key, value in metadata.items():
+        pack.docinfo[pikepdf.Name(key)] = value
+    pack.Root.PageMode = pikepdf.Name.UseOutlines
+    pack.Root.Lang = pikepdf.String(language)
+    _accessible(pack)
     out = io.BytesIO()
-    writer.write(out)
+    # A fixed /ID and qpdf's own object order: the same parts give the same bytes.
+    pack.save(out, static_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True)
     return out.getvalue()
 
 
-class _Stamper:
-    """Draws a skeleton page (the page number) over a resource page as a form XObject.
+def _first_part_page(skeleton: bytes) -> int:
+    """Where the first resource goes, from the layout itself (a contents page may run over)."""
+    from pypdf import PdfReader
 
-    pypdf's ``merge_page`` parses and rewrites both content streams and copies the
-    skeleton's resources into every page; a form XObject leaves the resource's content
-    as it is and shares the skeleton's fonts across all pages, which made assembly
-    faster and packs about half the size.
-    """
-
-    NAME = "/PackStamp"
-
-    def __init__(self, writer: Any) -> None:
-        from pypdf.generic import DecodedStreamObject
-
-        self.writer = writer
-        opening, closing = DecodedStreamObject(), DecodedStreamObject()
-        opening.set_data(b"q\n")
-        # The resource's own content runs in its own graphics state, then the stamp.
-        # The page number is a running artifact, not content of the resource's page.
-        closing.set_data(b"\nQ\n/Artifact BMC q " + self.NAME.encode() + b" Do Q EMC\n")
-        self.opening, self.closing = writer._add_object(opening), writer._add_object(closing)
-
-    def __call__(self, page: Any, frame_page: Any) -> None:
-        from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
-
-        form = DecodedStreamObject()
-        form.set_data(frame_page.get_contents().get_data())
-        form.update({
-            NameObject("/Type"): NameObject("/XObject"),
-            NameObject("/Subtype"): NameObject("/Form"),
-            NameObject("/BBox"): frame_page.mediabox,
-            NameObject("/Resources"): frame_page.raw_get("/Resources").clone(self.writer),
-        })
-        resources = DictionaryObject(cast(Any, page["/Resources"].get_object()))  # this page's own copy
-        xobjects = DictionaryObject(cast(Any, resources["/XObject"].get_object())) if "/XObject" in resources else DictionaryObject()
-        xobjects[NameObject(self.NAME)] = self.writer._add_object(form)
-        resources[NameObject("/XObject")] = xobjects
-        page[NameObject("/Resources")] = resources
-        contents = page.raw_get("/Contents")
-        own = list(contents) if isinstance(contents, ArrayObject) else [contents]
-        page[NameObject("/Contents")] = ArrayObject([self.opening, *own, self.closing])
+    frame = PdfReader(io.BytesIO(skeleton))
+    return int(frame.get_destination_page_number(frame.named_destinations["pack-part-1"]) or 0)
 
 
-def _accessible(writer: Any) -> None:
+def _part_outline(source: Any, offset: int) -> list[Any]:
+    """A part's outline below its own top entry (the resource title, which the pack's
+    outline already shows), moved to the part's pages in the pack."""
+    import pikepdf
+
+    pages = {page.obj.objgen: i for i, page in enumerate(source.pages)}
+    names = pikepdf.NameTree(source.Root.Names.Dests) if "/Names" in source.Root and "/Dests" in source.Root.Names else None
+
+    def page_of(item: Any) -> int:
+        target = item.destination
+        if isinstance(target, (pikepdf.String, str)) and names is not None:
+            target = names.get(str(target))
+        if isinstance(target, pikepdf.Dictionary):
+            target = target.get("/D")
+        if isinstance(target, pikepdf.Array) and len(target):
+            return pages.get(target[0].objgen, 0)
+        return 0
+
+    def copy(items: list[Any]) -> list[Any]:
+        result = []
+        for item in items:
+            new = pikepdf.OutlineItem(item.title, offset + page_of(item))
+            new.children.extend(copy(list(item.children)))
+            result.append(new)
+        return result
+
+    with source.open_outline() as outline:
+        top = list(outline.root)
+        if not top:
+            return []
+        return copy(list(top[0].children)) + copy(top[1:])
+
+
+def _accessible(pack: Any) -> None:
     """What a viewer needs of any pack: its title shown rather than its file name, tab
-    order following the page, and a description on every link."""
-    from pypdf.generic import BooleanObject, DictionaryObject, NameObject, TextStringObject
+    order following the structure, and a description on every link."""
+    import pikepdf
 
-    writer._root_object[NameObject("/ViewerPreferences")] = DictionaryObject({NameObject("/DisplayDocTitle"): BooleanObject(True)})
-    for page in writer.pages:
-        annotations = page.get("/Annots")
+    pack.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
+    for page in pack.pages:
+        annotations = page.obj.get("/Annots")
         if not annotations:
             continue
-        page[NameObject("/Tabs")] = NameObject("/S")
-        for reference in annotations:
-            annotation = reference.get_object()
-            if annotation.get("/Subtype") != "/Link" or "/Contents" in annotation:
-                continue
-            action = annotation.get("/A")
-            target = action.get_object().get("/URI") if action is not None else None
-            annotation[NameObject("/Contents")] = TextStringObject(str(target) if target else "Link to a page of this pack")
-
-
-def _copy_outline(writer: Any, reader: Any, items: list[Any], offset: int, parent: Any, skip_title: bool) -> None:
-    """Re-create a part's outline under ``parent`` (its own top entry is the resource
-    title, which the pack outline already shows)."""
-    last = None
-    for item in items:
-        if isinstance(item, list):
-            if last is not None:
-                _copy_outline(writer, reader, item, offset, last, skip_title=False)
-            elif skip_title:
-                _copy_outline(writer, reader, item, offset, parent, skip_title=False)
-            continue
-        if skip_title and last is None and items.index(item) == 0:
-            last = parent  # children of the title entry go straight under the resource
-            continue
-        page = reader.get_destination_page_number(item)
-        last = writer.add_outline_item(title=item.title, page_number=offset + (page or 0), parent=parent)
+        page.obj.Tabs = pikepdf.Name.S
+        for annotation in annotations:
+            if annotation.get("/Subtype") == "/Link" and "/Contents" not in annotation:
+                action = annotation.get("/A")
+                target = action.get("/URI") if action is not None else None
+                annotation.Contents = pikepdf.String(str(target) if target is not None else "Link to a page of this pack")

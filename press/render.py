@@ -31,8 +31,7 @@ class RenderJob:
     html_path: str  # where the HTML would live (relative); its folder is the base URL
     source: str  # the source file to name in errors (relative)
     pdf_forms: bool = False
-    # Tagged PDF for what readers open; pack parts skip it, because pypdf cannot merge
-    # structure trees, so a pack is untagged whatever its parts are.
+    # Tagged PDF/UA; pack parts too, since a pack merges its parts' structure trees.
     pdf_tags: bool = True
     # (href as written in the HTML's <link>, project-relative path): stylesheets the
     # renderer parses once per process and shares between documents, instead of letting

@@ -7,6 +7,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import pikepdf
 import pytest
 from pypdf import PdfReader
 
@@ -192,3 +193,89 @@ def test_an_untranslated_pack_text_skips_the_pack_until_it_is_translated(tmp_pat
     po.write_text(text)
     result = run(root, "build", *langs, check=True)
     assert re.search(r"dist/packs/es/kindness.pdf: (up to date|rebuild)", result.stdout + result.stderr), result.stdout + result.stderr
+
+
+# --------------------------------------------------------------------------------------
+# One structure tree (press/packmerge.py)
+
+
+def _tree(pdf: pikepdf.Pdf) -> tuple[pikepdf.Dictionary, list[pikepdf.Dictionary]]:
+    """The Document element and every structure element below it."""
+    root = pdf.Root.StructTreeRoot
+    document = root.K if isinstance(root.K, pikepdf.Dictionary) else root.K[0]
+    found, stack, seen = [], [document], set()
+    while stack:
+        node = stack.pop()
+        if isinstance(node, pikepdf.Array):
+            stack.extend(node)
+            continue
+        if not isinstance(node, pikepdf.Dictionary) or node.get("/Type") == "/OBJR" or node.objgen in seen:
+            continue
+        seen.add(node.objgen)
+        found.append(node)
+        if "/K" in node:
+            stack.append(node.K)
+    return document, found
+
+
+def test_a_pack_has_one_structure_tree_in_reading_order(packed: Path) -> None:
+    with pikepdf.open(packed / "dist/packs/en/kindness.pdf") as pdf:
+        document, elements = _tree(pdf)
+        kinds = [str(kid.S) for kid in document.K]
+        # cover and contents, one Part per resource in pack order, the bibliography
+        assert kinds.count("/Part") == 2
+        first, last = kinds.index("/Part"), len(kinds) - 1 - kinds[::-1].index("/Part")
+        assert first >= 1 and last < len(kinds) - 1
+        pages = {page.obj.objgen for page in pdf.pages}
+        assert all(e.Pg.objgen in pages for e in elements if "/Pg" in e)
+        assert all(e.P.objgen in {x.objgen for x in elements} | {pdf.Root.StructTreeRoot.objgen} for e in elements)
+        assert pdf.Root.MarkInfo.Marked
+        assert pdf.Root.ViewerPreferences.DisplayDocTitle
+        meta = pdf.open_metadata()
+        assert meta.get("dc:title") == "A Kindness Starter Pack"
+        assert str(meta.get("pdfuaid:part")) == "1"
+
+
+def test_every_marked_content_id_and_annotation_resolves(packed: Path) -> None:
+    with pikepdf.open(packed / "dist/packs/en/kindness.pdf") as pdf:
+        tree = pdf.Root.StructTreeRoot.ParentTree.Nums
+        parents = {int(tree[i]): tree[i + 1] for i in range(0, len(tree), 2)}
+        marked = annotations = 0
+        keys = set()
+        for page in pdf.pages:
+            key = int(page.obj.StructParents)
+            assert key not in keys, "two pages share a ParentTree entry"
+            keys.add(key)
+            for operands, operator in pikepdf.parse_content_stream(page):
+                if str(operator) == "BDC" and isinstance(operands[1], pikepdf.Dictionary) and "/MCID" in operands[1]:
+                    element = parents[key][int(operands[1].MCID)]
+                    assert element.Pg.objgen == page.obj.objgen
+                    marked += 1
+            for annotation in page.obj.get("/Annots", []):
+                element = parents[int(annotation.StructParent)]
+                kids = element.K if isinstance(element.K, pikepdf.Array) else [element.K]
+                assert any(isinstance(k, pikepdf.Dictionary) and k.get("/Obj") is not None and k.Obj.objgen == annotation.objgen for k in kids)
+                annotations += 1
+        assert marked > 50 and annotations >= 12  # the daily log's fields and the links
+
+
+def test_page_numbers_are_artifacts(packed: Path) -> None:
+    with pikepdf.open(packed / "dist/packs/en/kindness.pdf") as pdf:
+        page = pdf.pages[3]
+        stamp = page.obj.Resources.XObject.PackStamp
+        operators = [(str(op), [str(o) for o in operands]) for operands, op in pikepdf.parse_content_stream(stamp)]
+        shown = [i for i, (op, _) in enumerate(operators) if op in ("TJ", "Tj")]
+        opened = [i for i, (op, args) in enumerate(operators) if op == "BMC" and args == ["/Artifact"]]
+        assert shown and opened and opened[0] < shown[0]
+
+
+def test_assembling_twice_gives_the_same_bytes(packed: Path, tmp_path: Path) -> None:
+    from press.packs import assemble
+
+    skeleton = (packed / "dist/.press/skeletons/en/kindness.pdf").read_bytes()
+    parts = [(r, (packed / f"dist/.press/parts/en/{r}.pdf").read_bytes()) for r in ("calm-place", "daily-log")]
+    labels = {"contents": "Contents", "bibliography": "Bibliography"}
+    first = assemble(skeleton, parts, "A Kindness Starter Pack", labels, {"/Title": "A Kindness Starter Pack"}, "en")
+    assert first == assemble(skeleton, parts, "A Kindness Starter Pack", labels, {"/Title": "A Kindness Starter Pack"}, "en")
+    (tmp_path / "pack.pdf").write_bytes(first)
+    assert subprocess.run(["qpdf", "--check", str(tmp_path / "pack.pdf")], capture_output=True).returncode == 0
