@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import struct
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -48,6 +49,10 @@ def install() -> None:
 
     if getattr(text.draw_first_line, _MARK, False):
         return
+    from weasyprint.text.ffi import ffi
+
+    if ffi.sizeof("PangoGlyphInfo") != _INFO_SIZE:
+        raise RuntimeError("PangoGlyphInfo is not laid out as press/textlayer.py reads it")
     original = text.draw_first_line
 
     def draw_first_line(stream: Any, textbox: Any, text_overflow: str, block_ellipsis: str, matrix: Any) -> Any:
@@ -149,6 +154,8 @@ def _plan_run(stream: Any, font: Any, glyph_item: Any, utf8: bytes, numbers: Ite
     log_clusters = glyph_string.log_clusters
     offset, length = glyph_item.item.offset, glyph_item.item.length
     rtl = bool(glyph_item.item.analysis.level % 2)
+    if not rtl and _one_to_one(font, glyph_string, utf8[offset : offset + length]):
+        return [None] * count
     starts = sorted({log_clusters[i] for i in range(count)})
     ends = {s: (starts[k + 1] if k + 1 < len(starts) else length) for k, s in enumerate(starts)}
     # Consecutive glyphs with the same cluster start form one cluster, in visual order.
@@ -237,6 +244,42 @@ def _expand(groups: list[tuple[str, int, bool]], numbers: Iterator[int]) -> list
         span = (next(numbers), text) if needs else None
         out.extend([span] * count)
     return out
+
+
+def _one_to_one(font: Any, glyph_string: Any, run: bytes) -> bool:
+    """The common case, checked in bulk: a left-to-right run of one glyph per character,
+    none moved off its pen position, each glyph new or already mapped to its character
+    (Latin, Cyrillic, Greek, CJK). Maps the new glyphs; False leaves the run, untouched,
+    to the cluster by cluster planning."""
+    from weasyprint.text.ffi import ffi, pango
+
+    text = run.decode()
+    count = glyph_string.num_glyphs
+    if count != len(text):
+        return False
+    # PangoGlyphInfo: glyph, then width, x_offset, y_offset, then the attribute bits.
+    infos = list(struct.iter_unpack("=IiiiI", ffi.buffer(glyph_string.glyphs, count * _INFO_SIZE)))
+    if any(x or y for _, _, x, y, _ in infos):
+        return False
+    starts = list(range(count)) if run.isascii() else [0, *itertools.accumulate(len(c.encode()) for c in text[:-1])]
+    if ffi.unpack(glyph_string.log_clusters, count) != starts:
+        return False
+    exact: set[int] = font.__dict__.setdefault("_press_exact", set())
+    to_unicode = font.to_unicode
+    new: dict[int, str] = {}
+    for (glyph, *_), char in zip(infos, text, strict=True):
+        if glyph in exact:
+            if to_unicode[glyph] != char:
+                return False
+        elif glyph == pango.PANGO_GLYPH_EMPTY or glyph & pango.PANGO_GLYPH_UNKNOWN_FLAG or new.setdefault(glyph, char) != char:
+            return False
+    for glyph, char in new.items():
+        to_unicode[glyph] = char
+        exact.add(glyph)
+    return True
+
+
+_INFO_SIZE = 20  # sizeof(PangoGlyphInfo), checked against cffi on first use in install()
 
 
 def _maps_exactly(font: Any, glyphs: list[int], text: str, exact: set[int]) -> bool:
