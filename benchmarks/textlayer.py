@@ -7,7 +7,7 @@ each language's relaxed-breathing PDF, measured against the kept HTML it was mad
 
 Each DIST is a build's dist/ folder (handouts/<lang>/<id>.pdf and html/<lang>/<id>.html,
 so built with --keep-html). Per extractor the table gives the share of letter pairs in
-the extracted text that never occur in the source (tests/readers.py: at most 0.5 %
+the extracted text that never occur in the source (tests/readers/text.py: at most 0.5 %
 passes) and how many of the source's paragraphs, list items and headings are not a
 stretch of the extracted text. The measure is the one tests/test_readers.py applies.
 """

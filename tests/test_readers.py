@@ -1,7 +1,7 @@
 """Readers we did not write: qpdf checks every deliverable, MuPDF, Ghostscript and PDFium
 draw the CJK and complex-script pages as Poppler does, Poppler and PDFium extract the
 text each language's source says, and every deliverable carries the structure a tagged
-PDF/UA-1 document needs. The measures live in readers.py; each failure names the file
+PDF/UA-1 document needs. The measures live in tests/readers/ (text, pixels, structure); each failure names the file
 and what is wrong."""
 
 from __future__ import annotations
