@@ -48,14 +48,19 @@ def merge(skeleton: bytes, parts: list[Part], first: int) -> tuple[Any, list[tup
     part_elements = []
     fields: list[Any] = []
     position = first
+    replaced: set[int] = set()  # ParentTree keys of the blank pages the parts replace
+    moved: dict[tuple[int, int], Any] = {}  # blank page -> the part's page in its place
     for number, part in enumerate(parts, 1):
         source = pikepdf.open(io.BytesIO(part.pdf))
         placed.append((part.title, position, source))
         source_nums = _nums(source)
         for offset, page in enumerate(source.pages):
             blank = pack.pages[position + offset]
+            if "/StructParents" in blank.obj:
+                replaced.add(int(blank.obj.StructParents))
             pack.pages.insert(position + offset, page)
             copied = pack.pages[position + offset]
+            moved[blank.obj.objgen] = copied.obj
             _stamp(pack, copied, blank)
             del pack.pages[position + offset + 1]
             if "/StructParents" in copied.obj:
@@ -83,6 +88,10 @@ def merge(skeleton: bytes, parts: list[Part], first: int) -> tuple[Any, list[tup
     kept = {page.obj.objgen for page in pack.pages}
     before, after = ([k for k in kids if "/Pg" not in k or k.Pg.objgen in kept] for kids in (before, after))
     document.K = pikepdf.Array([*before, *part_elements, *after])
+    _retarget(pack, moved)
+    # The replaced pages' entries name the dropped elements, whose parents no longer list
+    # them (MuPDF: "kid not found in parent's kids array").
+    nums = [x for i in range(0, len(nums), 2) if int(nums[i]) not in replaced for x in nums[i : i + 2]]
     root.ParentTree = pack.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array(nums)))
     root.ParentTreeNextKey = next_key
     if fields:
@@ -115,6 +124,19 @@ def _stamp(pack: Any, page: Any, blank: Any) -> None:
     opening = pikepdf.Stream(pack, b"q\n")
     closing = pikepdf.Stream(pack, b"\nQ\nq /PackStamp Do Q\n")
     page.obj.Contents = pikepdf.Array([opening, *own, closing])
+
+
+def _retarget(pack: Any, moved: dict[tuple[int, int], Any]) -> None:
+    """The skeleton's own destinations (the contents' links to "pack-part-N") pointed at
+    blank pages that are gone: point them at the pages that took their place."""
+    import pikepdf
+
+    if "/Names" not in pack.Root or "/Dests" not in pack.Root.Names:
+        return
+    for _name, dest in pikepdf.NameTree(pack.Root.Names.Dests).items():
+        array = dest if isinstance(dest, pikepdf.Array) else dest.get("/D")
+        if isinstance(array, pikepdf.Array) and len(array) and array[0].objgen in moved:
+            array[0] = moved[array[0].objgen]
 
 
 def _copy(pack: Any, obj: Any) -> Any:

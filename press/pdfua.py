@@ -114,7 +114,9 @@ def _wrap_forms(pdf_module: Any) -> None:
             x1, y1, x2, y2 = (float(v) for v in field["Rect"])
             box = pydyf.Array((0, 0, abs(x2 - x1), abs(y2 - y1)))
             if field.get("FT") == "/Btn" and "AP" in field and "Off" not in field["AP"]["N"]:
-                off = pydyf.Stream([], {"Type": "/XObject", "Subtype": "/Form", "BBox": box})
+                # Draws nothing, but not empty: an empty stream came out of qpdf's pack
+                # merge as zero bytes of Flate data, which MuPDF reports.
+                off = pydyf.Stream([b"q", b"Q"], {"Type": "/XObject", "Subtype": "/Form", "BBox": box})
                 pdf.add_object(off)
                 field["AP"]["N"]["Off"] = off.reference
             elif field.get("FT") == "/Tx" and "AP" not in field and not str(field.get("V", pydyf.String()).string):
