@@ -61,7 +61,7 @@ def body_box(pdf: Path) -> tuple[float, float, float, float]:
     """The content area of the PDF's first page (left, top, right, bottom in points from
     the top left): the page less the @page margins of styles/print.css. What lies
     outside it is margin content, the running footers and headers."""
-    found = _PAGE_MARGIN.search((Path(__file__).resolve().parents[1] / "styles/print.css").read_text(encoding="utf-8"))
+    found = _PAGE_MARGIN.search((Path(__file__).resolve().parents[2] / "styles/print.css").read_text(encoding="utf-8"))
     if found is None:
         raise ValueError("styles/print.css has no '@page { margin: T R B L }' in mm")
     top, right, bottom, left = (float(v) * 72 / 25.4 for v in found.groups())
