@@ -35,6 +35,9 @@ class PressGroup(click.Group):
             count = len(exc.problems)
             click.echo(f"{count} problem{'s' if count != 1 else ''} found; nothing was changed for the failing items.", err=True)
             ctx.exit(1)
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted: finished outputs are kept and recorded; the next build makes the rest.", err=True)
+            ctx.exit(130)
 
 
 class _Progress:

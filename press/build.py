@@ -12,7 +12,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, as_completed
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -165,6 +165,7 @@ def plan(project: Project, library: Library, languages: list[Language], options:
     """Every output to consider; a translation that is not complete is skipped, with the
     reason, unless --allow-incomplete asks for a draft with English fallbacks."""
     from .catalogs import catalog_path, status_of
+    from .segments import figure_paths
 
     selected = [h for h in library.handouts if not options.only or h.id in options.only]
     targets = []
@@ -179,12 +180,15 @@ def plan(project: Project, library: Library, languages: list[Language], options:
             if po.is_file():
                 key, po_sha = f"{lang.tag}/{h.id}", sha256(po.read_bytes())
                 cached = records.statuses.get(key)
-                if cached and cached[:2] == [hasher.current(h.path), po_sha]:
+                if cached and cached[:2] == [hasher.current(h.path), po_sha] and _figures_unchanged(cached, hasher):
                     state, translated, total, fuzzy = cached[2:6]
                 else:
                     status = status_of(project, library, lang.tag, h.id, templates)
                     state, translated, total, fuzzy = status.state, status.translated, status.total, status.fuzzy
-                    records.set_status(key, [hasher.current(h.path), po_sha, state, translated, total, fuzzy])
+                    # Figure labels are messages too: the figures' hashes are part of the
+                    # stamp, so a new label makes the translation partial at once.
+                    figures = {f"handouts/{src}": hasher.current(f"handouts/{src}") for src in figure_paths(h)}
+                    records.set_status(key, [hasher.current(h.path), po_sha, state, translated, total, fuzzy, figures])
                 detail = f"{translated}/{total} translated, {fuzzy} fuzzy"
             else:
                 state, detail = "missing", "no catalog"
@@ -195,6 +199,11 @@ def plan(project: Project, library: Library, languages: list[Language], options:
             else:
                 summary.skipped.append((output, f"translation {state} ({detail})"))
     return targets
+
+
+def _figures_unchanged(cached: list[object], hasher: InputHasher) -> bool:
+    figures = cached[6] if len(cached) > 6 else None
+    return isinstance(figures, dict) and all(hasher.current(rel) == digest for rel, digest in figures.items())
 
 
 def _pack_texts_state(project: Project, library: Library, language: str, records: Records, hasher: InputHasher) -> str:
@@ -282,8 +291,9 @@ def static_key(target: Target, hasher: InputHasher, paper: str, versions: str, c
     }
 
 
-def build(root: Path, options: BuildOptions, say: Callable[[str], None] = print, progress: Callable[[int, int], None] | None = None) -> BuildSummary:
-    """Build every selected handout PDF that is out of date."""
+def build(root: Path, options: BuildOptions, say: Callable[[str], None] = print, progress: Callable[[int, int], None] | None = None, locked: bool = False) -> BuildSummary:
+    """Build every selected handout PDF that is out of date. ``locked``: the caller holds
+    the build lock already (``release``, which must keep it while it assembles)."""
     from .project import load_project
 
     started = time.perf_counter()
@@ -304,7 +314,7 @@ def build(root: Path, options: BuildOptions, say: Callable[[str], None] = print,
         for lang in languages
     }
     summary = BuildSummary()
-    with build_lock(project, say):
+    with nullcontext() if locked else build_lock(project, say):
         if remove_stale_temporaries(project) and options.explain:
             say("removed temporary files left by an interrupted build")
         records = Records.load(project.root)
@@ -400,26 +410,45 @@ def _render_all(
     formatted: dict[str, str] = {}
     token = f"{os.getpid()}-{time.monotonic_ns()}"  # one per build: workers never reuse stale sources
     batch = max(1, options.jobs) * TASKS_PER_WORKER
+    pending: dict[Future[HandoutResult], tuple[Target, dict[str, str]]] = {}
     done = 0
-    # Each batch gets a fresh pool, so no worker renders more than TASKS_PER_WORKER
-    # documents: memory stays bounded however large the library.
-    for start in range(0, len(todo), batch):
-        pending: dict[Future[HandoutResult], tuple[Target, dict[str, str]]] = {}
-        with make_executor(options.jobs) as executor:
-            for target, static in todo[start : start + batch]:
-                keep = options.keep_html and not target.part
-                job = HandoutJob(str(project.root), token, target.handout.id, target.language, paper, options.allow_incomplete, target.part, target.html_path, keep)
-                pending[executor.submit(handout_job, job)] = (target, static)
-            for future in as_completed(pending):
-                done += 1
-                if progress:
-                    progress(done, len(todo))
-                target, static = pending[future]
-                outcome = future.result()
-                formatted.update(outcome.formatted)
-                problems += _store(project, target, static, outcome, records, summary)
-    records.save()
-    save_store(project.root, formatted)
+
+    def finish(future: Future[HandoutResult]) -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress(done, len(todo))
+        target, static = pending.pop(future)
+        outcome = future.result()
+        formatted.update(outcome.formatted)
+        problems.extend(_store(project, target, static, outcome, records, summary))
+
+    try:
+        # Each batch gets a fresh pool, so no worker renders more than TASKS_PER_WORKER
+        # documents: memory stays bounded however large the library.
+        for start in range(0, len(todo), batch):
+            executor = make_executor(options.jobs)
+            try:
+                for target, static in todo[start : start + batch]:
+                    keep = options.keep_html and not target.part
+                    job = HandoutJob(str(project.root), token, target.handout.id, target.language, paper, options.allow_incomplete, target.part, target.html_path, keep)
+                    future = executor.submit(handout_job, job)
+                    pending[future] = (target, static)
+                    if future.done():  # the serial executor: each PDF is written as it is made
+                        finish(future)
+                for future in as_completed(list(pending)):
+                    finish(future)
+            except BaseException:
+                # Ctrl+C (or an error) drops the jobs not started yet instead of waiting
+                # for the whole batch, as leaving a ``with`` block would.
+                executor.shutdown(wait=False, cancel_futures=True)
+                raise
+            executor.shutdown(wait=True)
+    finally:
+        # What was written is recorded even when the build is interrupted, so the next
+        # build starts where this one stopped.
+        records.save()
+        save_store(project.root, formatted)
     return problems
 
 
@@ -431,8 +460,10 @@ def _store(project: Project, target: Target, static: dict[str, str], outcome: Ha
     if outcome.html is not None:
         atomic_write(project.root / target.html_path, outcome.html.encode())
     summary.warnings.extend(f"{target.handout.path}: warning: {w}" for w in result.warnings)
-    if result.refused:
-        return [Problem(target.handout.path, 0, f"refused to load {r}") for r in result.refused]
+    if result.refused or result.failed:
+        return [Problem(target.handout.path, 0, f"refused to load {r}") for r in result.refused] + [
+            Problem(target.handout.path, 0, f"{why}; check the file it names") for why in result.failed
+        ]
     records.store(project.root, target.output, result.pdf, static, {**outcome.reads, **result.reads}, result.pages)
     summary.built.append(target.output)
     return []

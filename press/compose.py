@@ -155,7 +155,8 @@ class _BodyRenderer(RendererHTML):
     def heading_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         token = tokens[idx]
         text = tokens[idx + 1].content if idx + 1 < len(tokens) else ""
-        slug = markdown.slugify(text)
+        slug = markdown.slugify(token.meta.get("anchor_text", text))
+        # Numbered like markdown.heading_slugs, which ``check`` validates links against.
         seen: dict[str, int] = env.setdefault("slugs", {})
         seen[slug] = seen.get(slug, 0) + 1
         if seen[slug] > 1:

@@ -64,8 +64,10 @@ class SerialExecutor(Executor):
         future: Future[Any] = Future()
         try:
             future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # handed to the caller through the future
+        except Exception as exc:  # handed to the caller through the future
             future.set_exception(exc)
+        # KeyboardInterrupt and SystemExit are not results: they propagate from submit, so
+        # Ctrl+C stops a serial build at once instead of after the batch.
         return future
 
 

@@ -110,8 +110,9 @@ def load_registry(project: Project) -> Registry:
     if not path.is_file():
         return Registry((SOURCE_LANGUAGE,))
     problems: list[Problem] = []
-    located, found = yamlio.load(path.read_text(encoding="utf-8"), REGISTRY_FILE)
-    fonts_located, fonts_found = yamlio.load((project.root / FONTS_FILE).read_text(encoding="utf-8"), FONTS_FILE)
+    located, found = yamlio.load(yamlio.read_text(project.root, REGISTRY_FILE, "restore it from the repository"), REGISTRY_FILE)
+    fonts_text = yamlio.read_text(project.root, FONTS_FILE, "every language's font stack is read from it; restore it from the repository")
+    fonts_located, fonts_found = yamlio.load(fonts_text, FONTS_FILE)
     problems += found + fonts_found
     if located is None or fonts_located is None:
         raise PressError(problems)
@@ -148,7 +149,7 @@ def load_registry(project: Project) -> Registry:
             bad = [(str(item), why) for item in subset if (why := subset_spec_problem(item))]
         if bad:
             # The located loader gives top-level lines only: find the entry's own line.
-            rows = (project.root / FONTS_FILE).read_text(encoding="utf-8").splitlines()
+            rows = fonts_text.splitlines()
             for item, why in bad:
                 at = next((n for n, row in enumerate(rows, 1) if "subset" in row and item in row), fonts_located.key_lines.get("scripts", 1))
                 problems.append(Problem(FONTS_FILE, at, why))

@@ -100,3 +100,15 @@ def slugify(text: str) -> str:
     """A stable, ASCII-friendly anchor for a heading."""
     slug = re.sub(r"[^\w]+", "-", text.lower(), flags=re.UNICODE).strip("-")
     return slug or "section"
+
+
+def heading_slugs(tokens: list[Token]) -> list[str]:
+    """The anchor of every heading, in order, numbered as the renderer numbers repeats."""
+    seen: dict[str, int] = {}
+    slugs = []
+    for i, token in enumerate(tokens[:-1]):
+        if token.type == "heading_open":
+            slug = slugify(tokens[i + 1].content)
+            seen[slug] = seen.get(slug, 0) + 1
+            slugs.append(slug if seen[slug] == 1 else f"{slug}-{seen[slug]}")
+    return slugs

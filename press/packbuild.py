@@ -134,7 +134,7 @@ def pack_job(job: PackJob, render: Callable[[RenderJob], RenderResult]) -> PackR
     else:
         name = f"dist/html/packs/{job.lang}-{job.pack_id}.html"
         skeleton = render(RenderJob(job.root, job.skeleton_html, name, "handouts/packs.yaml", pdf_tags=True, stylesheets=SKELETON_STYLESHEETS))
-        if skeleton.refused:
+        if skeleton.refused or skeleton.failed:
             return PackResult(b"", skeleton)
         frame = skeleton.pdf
     parts = [(title, (root / path).read_bytes()) for title, path in job.parts]
@@ -196,8 +196,9 @@ def _run(project: Project, jobs: list[PackJob], records: Records, summary: Build
         pending = {executor.submit(run_pack_job, job): job for job in jobs}
         for future in as_completed(pending):
             job, result = pending[future], future.result()
-            if result.skeleton is not None and result.skeleton.refused:
+            if result.skeleton is not None and (result.skeleton.refused or result.skeleton.failed):
                 problems += [Problem("handouts/packs.yaml", job.line, f"refused to load {r}") for r in result.skeleton.refused]
+                problems += [Problem("handouts/packs.yaml", job.line, f"{why}; check the file it names") for why in result.skeleton.failed]
                 continue
             reads = dict(job.reads)
             if result.skeleton is not None:

@@ -48,14 +48,15 @@ def load_packs(project: Project, library: Library) -> tuple[tuple[Pack, ...], li
     path = project.root / PACKS_FILE
     if not path.is_file():
         return (), []
-    located, problems = yamlio.load(path.read_text(encoding="utf-8"), PACKS_FILE)
+    text = yamlio.read_text(project.root, PACKS_FILE, "restore it")
+    located, problems = yamlio.load(text, PACKS_FILE)
     if located is None:
         return (), problems
     if not isinstance(located.value, list):
         return (), [Problem(PACKS_FILE, 1, "expected a list of packs (- id: ..., title: ...)")]
     from .yamlio import item_key_lines
 
-    key_lines = item_key_lines(path.read_text(encoding="utf-8"))
+    key_lines = item_key_lines(text)
     packs: list[Pack] = []
     seen: dict[str, int] = {}
     known = library.stems

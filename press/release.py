@@ -157,11 +157,7 @@ def _zip(folder: Path, target: Path) -> None:
 
 def release(root: Path, name: str, version: str, override: bool, jobs: int, say: Callable[[str], None], as_of: dt.date | None = None) -> ReleaseResult:
     """Gate, build and bundle one release profile."""
-    from .build import BuildOptions, build
-    from .catalog import catalog_html
-    from .languages import load_registry
-    from .packs import load_packs
-    from .sources import load_library
+    from .build import BuildOptions, build, build_lock
 
     project = load_project(root)
     if not _VERSION_RE.match(version):
@@ -172,7 +168,20 @@ def release(root: Path, name: str, version: str, override: bool, jobs: int, say:
         raise PressError([*reasons, Problem(SETTINGS_FILE, profile.line, f"release '{name}' refused: {len(reasons)} gate(s) failed; fix them or pass --override-gates")])
     overridden = [str(r) for r in reasons]
     options = BuildOptions(tuple(shipped), profile.languages, profile.paper, False, False, jobs, False, override, profile.packs)
-    build(root, options, say=say)
+    # The lock is held from the build to the bundle's rename: a concurrent build cannot
+    # swap a PDF between the build and the copy.
+    with build_lock(project, say):
+        build(root, options, say=say, locked=True)
+        say(f"assembling the bundle {name}-{version}")
+        return _assemble(project, profile, name, version, shipped, overridden)
+
+
+def _assemble(project: Project, profile: ReleaseProfile, name: str, version: str, shipped: list[str], overridden: list[str]) -> ReleaseResult:
+    from .catalog import catalog_html
+    from .languages import load_registry
+    from .packs import load_packs
+    from .sources import load_library
+
     library, _ = load_library(project)
     packs, _ = load_packs(project, library)
     registry = load_registry(project)
@@ -221,6 +230,10 @@ def release(root: Path, name: str, version: str, override: bool, jobs: int, say:
     return ReleaseResult(folder, target, len(files), target.stat().st_size, overridden)
 
 
+# One MANIFEST line: the SHA-256 of a file, its size in bytes and its path, two spaces apart.
+_MANIFEST_LINE = re.compile(r"(?P<digest>[0-9a-f]{64})  (?P<size>[0-9]+)  (?P<name>[^/\s].*)")
+
+
 def verify(bundle: Path) -> list[str]:
     """Every changed, missing or extra file of a bundle (folder or zip), by name."""
     files: dict[str, bytes] = {}
@@ -236,9 +249,19 @@ def verify(bundle: Path) -> list[str]:
     if MANIFEST not in files:
         raise PressError([Problem(str(bundle), 0, "no MANIFEST in the bundle")])
     listed: dict[str, tuple[str, int]] = {}
-    for line in files[MANIFEST].decode("utf-8").splitlines():
-        digest, size_text, name = line.split("  ", 2)
-        listed[name] = (digest, int(size_text))
+    try:
+        text = files[MANIFEST].decode("utf-8")
+    except UnicodeDecodeError:
+        raise PressError([Problem(f"{bundle}/{MANIFEST}", 0, "not UTF-8 text; the bundle is damaged, ask for a new copy")]) from None
+    bad = []
+    for number, line in enumerate(text.splitlines(), 1):
+        match = _MANIFEST_LINE.fullmatch(line)
+        if match is None:
+            bad.append(Problem(f"{bundle}/{MANIFEST}", number, "expected '<sha256>  <size>  <path>'; the bundle is damaged, ask for a new copy"))
+            continue
+        listed[match["name"]] = (match["digest"], int(match["size"]))
+    if bad:
+        raise PressError(bad)
     report = []
     for name, (digest, expected) in sorted(listed.items()):
         if name not in files:

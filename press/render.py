@@ -46,6 +46,7 @@ class RenderResult:
     reads: dict[str, str] = field(default_factory=dict)
     refused: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # what WeasyPrint could not load
 
 
 class SandboxRefusal(ValueError):
@@ -195,5 +196,9 @@ class Renderer:
         finally:
             logger.removeHandler(handler)
         # Refusals are reported as errors; drop WeasyPrint's own echo of them.
-        result.warnings = [w for w in result.warnings if not any(r in w for r in result.refused) and "SandboxRefusal" not in w and "Failed to load" not in w]
+        result.warnings = [w for w in result.warnings if not any(r in w for r in result.refused) and "SandboxRefusal" not in w]
+        # Anything else WeasyPrint could not load (a damaged image or font a stylesheet
+        # names) would be silently missing from the page: it fails the document instead.
+        result.failed = [w for w in result.warnings if "Failed to load" in w]
+        result.warnings = [w for w in result.warnings if w not in result.failed]
         return result

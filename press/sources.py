@@ -176,9 +176,12 @@ def check_body(handout: Handout, project: Project, reference_keys: set[str]) -> 
     """Validate a body: no raw HTML, known citations, existing figures, safe links, worksheets."""
     problems: list[Problem] = []
     rel, offset = handout.path, handout.body_line
+    sheet_lines: dict[str, int] = {}  # worksheet name -> line of the block using it
     # One parse that keeps raw HTML as tokens, so it can be reported; everything else
     # parses as it does without HTML (a no-op build checks every body, so once counts).
-    for token, line in markdown.walk(markdown.make_parser(allow_html=True).parse(handout.body)):
+    tokens = markdown.make_parser(allow_html=True).parse(handout.body)
+    anchors: list[tuple[str, int]] = []  # in-document link targets and their lines
+    for token, line in markdown.walk(tokens):
         where = offset + line
         if token.type in ("html_block", "html_inline"):
             problems.append(Problem(rel, where, f"raw HTML is not allowed ({token.content.strip()[:40]!r}); use Markdown instead"))
@@ -192,13 +195,25 @@ def check_body(handout: Handout, project: Project, reference_keys: set[str]) -> 
             problems.extend(check_figure(str(token.attrs.get("src", "")), project, rel, where))
         elif token.type == "link_open":
             href = str(token.attrs.get("href", ""))
-            if not href.startswith("#") and urlsplit(href).scheme.lower() not in SAFE_SCHEMES:
+            if href.startswith("#"):
+                anchors.append((href[1:], where))
+            elif urlsplit(href).scheme.lower() not in SAFE_SCHEMES:
                 problems.append(Problem(rel, where, f"link '{href}' is not allowed; links must be https:// (or mailto:) addresses"))
         elif token.type == "fence" and token.info.strip() == "worksheet":
-            _, found = worksheets.parse(token.content, rel, where + 1)
+            sheet, found = worksheets.parse(token.content, rel, where + 1)
             problems.extend(found)
+            if sheet is not None and sheet.name in sheet_lines:
+                problems.append(Problem(rel, sheet.line, f"worksheet name '{sheet.name}' is already used at line {sheet_lines[sheet.name]}; each block needs its own name, or their PDF fields would be one"))
+            elif sheet is not None:
+                sheet_lines[sheet.name] = sheet.line
         elif token.type == "fence" and token.info.strip():
             problems.append(Problem(rel, where, f"unknown fenced block '{token.info.strip()}'; only ```worksheet blocks are supported"))
+    slugs = markdown.heading_slugs(tokens)
+    for target, where in anchors:
+        if target not in slugs:
+            hint = difflib.get_close_matches(target, slugs, n=1)
+            fix = f"did you mean '#{hint[0]}'?" if hint else "link to a heading of this handout by its words in lower case joined by hyphens"
+            problems.append(Problem(rel, where, f"link '#{target}' names no heading; {fix}"))
     return problems
 
 
@@ -212,7 +227,31 @@ def check_figure(src: str, project: Project, rel: str, line: int) -> list[Proble
         return [Problem(rel, line, f"figure '{src}' points outside handouts/; keep figures in handouts/figures/")]
     if not target.is_file():
         return [Problem(rel, line, f"missing figure '{src}'; add the file to handouts/{parts.path} or fix the path")]
+    damaged = figure_damage(target)
+    if damaged:
+        return [Problem(rel, line, f"figure '{src}' cannot be read ({damaged}); export it again")]
     return []
+
+
+def figure_damage(path: Path) -> str | None:
+    """Why a figure file cannot be drawn, or None: a truncated PNG or a malformed SVG
+    would otherwise be left out of the page with only a renderer warning."""
+    if path.suffix.lower() == ".svg":
+        from lxml import etree
+
+        try:
+            etree.fromstring(path.read_bytes(), etree.XMLParser(resolve_entities=False, no_network=True))
+        except etree.XMLSyntaxError as exc:
+            return f"malformed SVG: {exc.msg}, line {exc.lineno}"
+        return None
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            image.load()  # decodes every byte: verify() alone misses truncated data
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        return f"not a readable image: {exc}"
+    return None
 
 
 @dataclass(frozen=True)

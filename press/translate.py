@@ -78,13 +78,17 @@ def localise(tokens: list[Token], translation: Translation) -> int:
         if token.type != "inline" or not token.content.strip():
             continue
         text, ok = translation.text(token.content)
+        opener = tokens[i - 1] if i else None
+        if opener is not None and opener.type == "heading_open":
+            # A heading's anchor comes from its English text, so "#why-imagery-helps"
+            # finds the heading in every language.
+            opener.meta["anchor_text"] = token.content
         if ok:
             children: list[Token] = []
             md.inline.parse(text, md, {}, children)
             token.content, token.children = text, children
         else:
             fallbacks += 1
-            opener = tokens[i - 1] if i else None
             if opener is not None and opener.nesting == 1:
                 opener.attrSet("class", "untranslated")
                 opener.attrSet("lang", "en")

@@ -8,11 +8,12 @@ the line and can say what is wrong.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .errors import Problem
+from .errors import PressError, Problem
 
 # libyaml's parser when PyYAML was built with it: several times faster than pure Python.
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -35,6 +36,23 @@ class Located:
     value: Any
     key_lines: dict[str, int]
     item_lines: tuple[int, ...]
+
+
+def read_text(root: Path, rel: str, if_missing: str) -> str:
+    """The UTF-8 text of a project file; a missing or undecodable file is a located
+    error (``if_missing`` says what to do), never a traceback."""
+    path = root / rel
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise PressError([Problem(rel, 0, f"file is missing; {if_missing}")]) from None
+    except OSError as exc:
+        raise PressError([Problem(rel, 0, f"cannot be read ({exc.strerror})")]) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise PressError([Problem(rel, line, f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x}); re-save it with UTF-8 encoding")]) from None
 
 
 def load(text: str, path: str, first_line: int = 1) -> tuple[Located | None, list[Problem]]:
