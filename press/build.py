@@ -71,6 +71,7 @@ class BuildSummary:
     built: list[str] = field(default_factory=list)
     up_to_date: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -78,6 +79,8 @@ class BuildSummary:
         parts = [f"built {len(self.built)}", f"up to date {len(self.up_to_date)}"]
         if self.skipped:
             parts.append(f"skipped {len(self.skipped)}")
+        if self.removed:
+            parts.append(f"removed {len(self.removed)}")
         return ", ".join(parts) + f" in {self.seconds:.2f}s"
 
     def skipped_by_language(self) -> list[str]:
@@ -164,7 +167,7 @@ def build_languages(project: Project, registry: Registry, options: BuildOptions)
 def plan(project: Project, library: Library, languages: list[Language], options: BuildOptions, summary: BuildSummary, records: Records, hasher: InputHasher) -> list[Target]:
     """Every output to consider; a translation that is not complete is skipped, with the
     reason, unless --allow-incomplete asks for a draft with English fallbacks."""
-    from .catalogs import catalog_path, status_of
+    from .catalogs import status_of
     from .segments import figure_paths
 
     selected = [h for h in library.handouts if not options.only or h.id in options.only]
@@ -176,10 +179,10 @@ def plan(project: Project, library: Library, languages: list[Language], options:
             if lang.is_source:
                 targets.append(Target(h, lang.tag, output))
                 continue
-            po = catalog_path(project, lang.tag, h.id)
-            if po.is_file():
-                key, po_sha = f"{lang.tag}/{h.id}", sha256(po.read_bytes())
-                cached = records.statuses.get(key)
+            po_sha = hasher.current(f"translations/{lang.tag}/{h.id}.po")
+            if po_sha is not None:
+                key = f"{lang.tag}/{h.id}"
+                cached = records.status(key)
                 if cached and cached[:2] == [hasher.current(h.path), po_sha] and _figures_unchanged(cached, hasher):
                     state, translated, total, fuzzy = cached[2:6]
                 else:
@@ -215,8 +218,8 @@ def _pack_texts_state(project: Project, library: Library, language: str, records
     po = catalog_path(project, language, PACKS_DOMAIN)
     if not po.is_file():
         return "missing"
-    key, stamp = f"{language}/{PACKS_DOMAIN}", [hasher.current(PACKS_FILE), sha256(po.read_bytes())]
-    cached = records.statuses.get(key)
+    key, stamp = f"{language}/{PACKS_DOMAIN}", [hasher.current(PACKS_FILE), hasher.current(f"translations/{language}/{PACKS_DOMAIN}.po")]
+    cached = records.status(key)
     if cached and cached[:2] == stamp:
         return str(cached[2])
     status = status_of(project, library, language, PACKS_DOMAIN)
@@ -322,7 +325,7 @@ def build(root: Path, options: BuildOptions, say: Callable[[str], None] = print,
             say(records.note)
         virtual = {f"reference:{k}": sha256(checked.references.digest_of(k).encode()) for k in checked.references.items}
         virtual |= {f"language:{lang.tag}": lang.digest for lang in registry.languages}
-        hasher = InputHasher(project.root, virtual)
+        hasher = InputHasher(project.root, virtual, records)
         versions = tool_versions()
         settings_digest = project.settings.digest("organisation", "copyright", "licence")
         todo: list[tuple[Target, dict[str, str]]] = []
@@ -357,32 +360,81 @@ def build(root: Path, options: BuildOptions, say: Callable[[str], None] = print,
             problems = build_packs(project, checked, packs, ctx_by_lang, records, options, summary, hasher, versions, say)
         if problems:
             raise PressError(problems)
-        if summary.built or not (project.dist_dir / "index.html").is_file():
-            write_catalog(project, checked.library, registry, records, hasher, versions)
-        if summary.built:
+        removed = prune(project, records, universe(project, checked.library, registry, packs_in(project, checked.library)))
+        for output in removed:
+            summary.removed.append(output)
+            if options.explain:
+                say(f"{output}: removed, its resource, pack or language is gone")
+        write_catalog(project, checked.library, registry, records, hasher, versions, say if options.explain else None)
+        if summary.built or removed:
             for rel in cache.prune_made_fonts(project.root, records):
                 if options.explain:
                     say(f"{rel}: removed, no output uses it any more")
+        records.save_if_changed()
+        records.close()
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def write_catalog(project: Project, library: Library, registry: Registry, records: Records, hasher: InputHasher, versions: str) -> None:
-    """dist/index.html for everything in dist/, with a record like any output: a build
-    that only changed what is inside PDFs does not even compose it (loading 70
-    languages' CLDR data for their native names costs more than the rest of such a build).
-    """
+def packs_in(project: Project, library: Library) -> tuple[Pack, ...]:
+    from .packs import load_packs
+
+    packs, _ = load_packs(project, library)
+    return packs
+
+
+def universe(project: Project, library: Library, registry: Registry, packs: tuple[Pack, ...]) -> set[str]:
+    """Every output the project can have, whatever a build selects with --only or --lang:
+    each resource and pack in each registry language, with parts and skeletons. (Not
+    only pipeline.yaml's languages: a language built with --lang stays until it leaves
+    the registry.)"""
+    tags = [lang.tag for lang in registry.languages]
+    found = {"dist/index.html"}
+    for tag in tags:
+        found.update(f"dist/handouts/{tag}/{h.id}.pdf" for h in library.handouts)
+        for pack in packs:
+            found.update((f"dist/packs/{tag}/{pack.id}.pdf", f"dist/.press/skeletons/{tag}/{pack.id}.pdf"))
+            found.update(part_path(tag, r) for r in pack.resources)
+    return found
+
+
+def prune(project: Project, records: Records, wanted: set[str]) -> list[str]:
+    """Remove every recorded output whose target is gone (a deleted resource or pack, a
+    language taken out of the project), with its kept HTML; files the build did not make
+    are never touched."""
+    removed = []
+    for output in records.outputs("handout", "part", "skeleton", "pack"):
+        if output in wanted:
+            continue
+        (project.root / output).unlink(missing_ok=True)
+        if output.startswith("dist/handouts/"):
+            lang, name = output.split("/")[2:4]
+            (project.dist_dir / "html" / lang / name.replace(".pdf", ".html")).unlink(missing_ok=True)
+        records.forget(output)
+        removed.append(output)
+    return removed
+
+
+def write_catalog(project: Project, library: Library, registry: Registry, records: Records, hasher: InputHasher, versions: str, say: Callable[[str], None] | None = None) -> None:
+    """dist/index.html for every recorded PDF, a target like any other: its key holds the
+    list of PDFs, so it follows every build and removal, and a build that only changed
+    what is inside PDFs does not even compose it (loading 70 languages' CLDR data for
+    their native names costs more than the rest of such a build)."""
     from .catalog import catalog_html, catalog_key
     from .packs import load_packs
 
     packs, _ = load_packs(project, library)
     output = "dist/index.html"
-    static = {"catalog": catalog_key(project, library, registry, packs, project.dist_dir), "versions": versions}
-    if why_outdated(records.records.get(output), static, project.root / output, hasher) is None:
+    present = {o.removeprefix("dist/") for o in records.outputs("handout", "pack")}
+    static = {"catalog": catalog_key(project, library, registry, packs, present), "versions": versions}
+    reason = why_outdated(records.records.get(output), static, project.root / output, hasher)
+    if say is not None:
+        say(f"{output}: {'rebuild, ' + reason if reason else 'up to date'}")
+    if reason is None:
         return
     reads: dict[str, str] = {}
     subtitle = "Resource catalog: every handout and pack, by type and language"
-    html = catalog_html(project, library, registry, packs, project.dist_dir, project.settings.organisation, subtitle, reads).encode()
+    html = catalog_html(project, library, registry, packs, project.dist_dir, project.settings.organisation, subtitle, reads, present).encode()
     records.store(project.root, output, html, static, reads)
     records.save()
 

@@ -1,9 +1,14 @@
-"""Build records: one per output, saved only after the output is safely written.
+"""Build records: one row per output in an SQLite store, written only after the output is.
 
-A record holds the output's hash and the hash of everything that shaped it: the inputs
-recorded while it was made (templates, CSS, figures, cited references), the settings it
-read, tool versions and the cache schema. An output is rebuilt when any of these differ;
-``explain`` says which.
+A record holds the output's hash and the hash of everything that shaped it: the key parts
+known before it was made (source, settings, tool versions, policy) and the inputs recorded
+while it was made (templates, CSS, figures, cited references). An output is rebuilt when
+any of these differ; ``explain`` says which.
+
+The store (dist/.press/build.db, the standard library's sqlite3) answers one output's
+record with one indexed lookup and writes only the rows that changed, so a build's cost
+follows what it asks, not the library's size. It also keeps each input file's size, mtime
+and hash, so an unchanged file is not read again (stat first, then hash, as doit does).
 """
 
 from __future__ import annotations
@@ -11,15 +16,26 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sqlite3
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 # Raised whenever what the engine writes changes for the same inputs (3: text layer,
 # PDF/UA structure, renumbered CJK faces, tagged packs), so old records rebuild everything.
-SCHEMA = 3
-RECORDS_FILE = "dist/.press/records.json"
+SCHEMA = 4
+STORE_FILE = "dist/.press/build.db"
+_TABLES = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS outputs (
+    output TEXT PRIMARY KEY, kind TEXT NOT NULL, output_sha TEXT NOT NULL, static TEXT NOT NULL,
+    reads TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, pages INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS statuses (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    checked_ns INTEGER NOT NULL, sha TEXT NOT NULL);
+"""
 
 
 @dataclass
@@ -31,78 +47,218 @@ class Record:
     pages: int = 0  # page count, so packs can number pages without re-reading PDFs
 
 
+def kind_of(output: str) -> str:
+    """The kind of target an output path belongs to (handout, part, skeleton, pack, catalog)."""
+    if output.startswith("dist/.press/parts/"):
+        return "part"
+    if output.startswith("dist/.press/skeletons/"):
+        return "skeleton"
+    if output.startswith("dist/packs/"):
+        return "pack"
+    if output.startswith("dist/handouts/"):
+        return "handout"
+    return "catalog" if output == "dist/index.html" else "other"
+
+
+class RecordTable:
+    """The outputs table as a read-mostly mapping: a lookup reads one row (and keeps it)."""
+
+    def __init__(self, db: sqlite3.Connection | None) -> None:
+        self._db = db
+        self._rows: dict[str, Record | None] = {}
+        self._all = db is None
+
+    def get(self, output: str) -> Record | None:
+        if output not in self._rows and not self._all and self._db is not None:
+            row = self._db.execute("SELECT output_sha, static, reads, size, mtime_ns, pages FROM outputs WHERE output = ?", (output,)).fetchone()
+            self._rows[output] = _record(row) if row else None
+        return self._rows.get(output)
+
+    def __contains__(self, output: object) -> bool:
+        return isinstance(output, str) and self.get(output) is not None
+
+    def __getitem__(self, output: str) -> Record:
+        record = self.get(output)
+        if record is None:
+            raise KeyError(output)
+        return record
+
+    def _load_all(self) -> None:
+        if not self._all and self._db is not None:
+            for output, *row in self._db.execute("SELECT output, output_sha, static, reads, size, mtime_ns, pages FROM outputs"):
+                if output not in self._rows:
+                    self._rows[output] = _record(tuple(row))
+            self._all = True
+
+    def items(self) -> Iterator[tuple[str, Record]]:
+        self._load_all()
+        return ((k, v) for k, v in sorted(self._rows.items()) if v is not None)
+
+    def values(self) -> Iterator[Record]:
+        return (v for _, v in self.items())
+
+    def __iter__(self) -> Iterator[str]:
+        return (k for k, _ in self.items())
+
+    def put(self, output: str, record: Record | None) -> None:
+        self._rows[output] = record
+
+
+def _record(row: tuple[object, ...]) -> Record:
+    sha, static, reads, size, mtime, pages = row
+    return Record(str(sha), json.loads(str(static)), json.loads(str(reads)), (int(str(size)), int(str(mtime))), int(str(pages)))
+
+
 @dataclass
 class Records:
-    """All records of a project; a missing or unreadable file means "build everything"."""
+    """The store of one project; a missing, unreadable or older store means "build everything"."""
 
     path: Path
-    records: dict[str, Record] = field(default_factory=dict)
+    db: sqlite3.Connection | None = None
     note: str = ""
-    # Translation status by "<lang>/<resource>": the hashes of the source and the
-    # catalog it was computed from, then the state and counts. Parsing a catalog costs
-    # more than hashing it, and a no-op build of a large library needs every status.
-    statuses: dict[str, list[object]] = field(default_factory=dict)
+    records: RecordTable = field(default_factory=lambda: RecordTable(None))
+    _pending: dict[str, Record | None] = field(default_factory=dict)  # rows to write (None: delete)
+    _statuses: dict[str, list[object] | None] = field(default_factory=dict)
+    _status_writes: dict[str, list[object]] = field(default_factory=dict)
+    _file_writes: dict[str, tuple[int, int, int, str]] = field(default_factory=dict)
+    _file_soft: dict[str, tuple[int, int, int, str]] = field(default_factory=dict)
     _last_save: float = 0.0
-    _dirty: bool = False  # changed since loaded or saved
+    started_ns: int = field(default_factory=time.time_ns)
 
     @classmethod
     def load(cls, root: Path) -> Records:
-        path = root / RECORDS_FILE
+        path = root / STORE_FILE
+        (root / "dist/.press/records.json").unlink(missing_ok=True)  # the store before SQLite
+        note = ""
+        if not path.is_file():
+            note = "no build records yet"
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return cls(path, note="no build records yet")
-        except (OSError, ValueError):
-            return cls(path, note="build records unreadable; rebuilding everything")
-        if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-            return cls(path, note="build records from another version; rebuilding everything")
-        try:
-            records = {k: Record(**{**v, "output_stat": tuple(v.get("output_stat", (0, 0)))}) for k, v in data["outputs"].items()}
-            statuses = dict(data.get("statuses", {}))
-        except (TypeError, KeyError, ValueError):
-            return cls(path, note="build records unreadable; rebuilding everything")
-        return cls(path, records, statuses=statuses)
+            db = _connect(path)
+            found = db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
+            if found is not None and found[0] != str(SCHEMA):
+                db.close()
+                path.unlink()
+                db, note = _connect(path), "build records from another version; rebuilding everything"
+        except sqlite3.DatabaseError:
+            path.unlink(missing_ok=True)
+            db, note = _connect(path), "build records unreadable; rebuilding everything"
+        return cls(path, db, note, RecordTable(db))
 
-    def save_soon(self, every: float = 2.0) -> None:
-        """Save at most every ``every`` seconds: rewriting all records after each of
-        thousands of outputs would cost more than rendering them. An output whose record
-        is not saved yet is simply rebuilt after a crash."""
-        now = time.monotonic()
-        if now - self._last_save >= every:
-            self.save()
+    # Translation status by "<lang>/<resource>": the hashes of what it was computed from,
+    # then the state and counts (parsing a catalog costs more than a lookup).
+    def status(self, name: str) -> list[object] | None:
+        if name not in self._statuses:
+            row = self.db.execute("SELECT value FROM statuses WHERE name = ?", (name,)).fetchone() if self.db else None
+            self._statuses[name] = json.loads(row[0]) if row else None
+        return self._statuses[name]
+
+    def set_status(self, name: str, status: list[object]) -> None:
+        if self.status(name) != status:
+            self._statuses[name] = status
+            self._status_writes[name] = status
 
     def store(self, root: Path, output: str, data: bytes, static: dict[str, str], reads: dict[str, str], pages: int = 0) -> None:
         """Write an output atomically, then record it (never the other way round)."""
         path = root / output
         atomic_write(path, data)
         stat = path.stat()
-        self.records[output] = Record(sha256(data), static, reads, (stat.st_size, stat.st_mtime_ns), pages)
-        self._dirty = True
+        record = Record(sha256(data), static, reads, (stat.st_size, stat.st_mtime_ns), pages)
+        self.records.put(output, record)
+        self._pending[output] = record
+        self._adopt(root, reads)
         self.save_soon()
 
-    def set_status(self, key: str, status: list[object]) -> None:
-        if self.statuses.get(key) != status:
-            self.statuses[key] = status
-            self._dirty = True
+    def _adopt(self, root: Path, reads: dict[str, str]) -> None:
+        """Keep the size and mtime of the files a job read beside the hash it recorded, so
+        the next build need not read them. The row counts as hashed at the start of this
+        build: a file changed during the build is racy, hence hashed again next time."""
+        for rel, digest in reads.items():
+            if ":" in rel or rel.startswith(MADE_FONTS_DIR) or rel in self._file_writes:
+                continue
+            try:
+                stat = (root / rel).stat()
+            except OSError:
+                continue
+            self._file_writes[rel] = (stat.st_size, stat.st_mtime_ns, self.started_ns, digest)
 
-    def save_if_changed(self) -> None:
-        """Write the records only if something changed: a no-op build writes nothing (and
-        does not serialise a large library's records just to compare them)."""
-        if self._dirty or not self.path.is_file():
+    def forget(self, output: str) -> None:
+        """Drop an output's record (its file is removed by the caller)."""
+        self.records.put(output, None)
+        self._pending[output] = None
+
+    def remember_file(self, rel: str, row: tuple[int, int, int, str], soft: bool = False) -> None:
+        """Keep a file's size, mtime, time of hashing and hash; a ``soft`` row alone does
+        not make the store worth writing."""
+        (self._file_soft if soft else self._file_writes)[rel] = row
+
+    def file_row(self, rel: str) -> tuple[int, int, int, str] | None:
+        if self.db is None:
+            return None
+        row = self.db.execute("SELECT size, mtime_ns, checked_ns, sha FROM files WHERE path = ?", (rel,)).fetchone()
+        return (int(row[0]), int(row[1]), int(row[2]), str(row[3])) if row else None
+
+    def save_soon(self, every: float = 2.0) -> None:
+        """Commit at most every ``every`` seconds; an output whose record is not committed
+        yet is simply rebuilt after a crash."""
+        if time.monotonic() - self._last_save >= every:
             self.save()
 
-    def _serialise(self) -> bytes:
-        data = {
-            "schema": SCHEMA,
-            "outputs": {k: vars(r) for k, r in sorted(self.records.items())},
-            "statuses": dict(sorted(self.statuses.items())),
-        }
-        return json.dumps(data, indent=1, sort_keys=True).encode()
+    def save_if_changed(self) -> None:
+        """A no-op build writes nothing."""
+        if self._pending or self._status_writes or self._file_writes:
+            self.save()
 
     def save(self) -> None:
-        atomic_write(self.path, self._serialise())
+        if self.db is None:
+            return
+        with self.db:  # one transaction
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA),))
+            for output, record in self._pending.items():
+                if record is None:
+                    self.db.execute("DELETE FROM outputs WHERE output = ?", (output,))
+                else:
+                    self.db.execute(
+                        "INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (output, kind_of(output), record.output_sha, _json(record.static), _json(record.reads), *record.output_stat, record.pages),
+                    )
+            self.db.executemany("INSERT OR REPLACE INTO statuses VALUES (?, ?)", [(k, _json(v)) for k, v in self._status_writes.items()])
+            rows = {**self._file_soft, **self._file_writes}
+            self.db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)", [(k, *v) for k, v in rows.items()])
+        self._pending.clear()
+        self._file_soft.clear()
+        self._status_writes.clear()
+        self._file_writes.clear()
         self._last_save = time.monotonic()
-        self._dirty = False
+
+    def outputs(self, *kinds: str) -> list[str]:
+        """Every recorded output of these kinds, sorted (what is committed and pending)."""
+        found: set[str] = set()
+        if self.db is not None:
+            marks = ",".join("?" * len(kinds))
+            found = {row[0] for row in self.db.execute(f"SELECT output FROM outputs WHERE kind IN ({marks})", kinds)}
+        for output, record in self._pending.items():
+            if kind_of(output) in kinds:
+                (found.add if record is not None else found.discard)(output)
+        return sorted(found)
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path, isolation_level="DEFERRED")
+    # The store is a cache of what can be rebuilt: a crash may lose the last commit (the
+    # outputs of that moment are rebuilt) but never leaves a half-written row.
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.executescript(_TABLES)
+    return db
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def sha256(data: bytes) -> str:
@@ -168,22 +324,49 @@ def prune_made_fonts(root: Path, records: Records) -> list[str]:
 
 
 class InputHasher:
-    """Current hashes of recorded inputs; files are hashed once per build."""
+    """Current hashes of recorded inputs; each file is looked at once per build, and read
+    only when its size or mtime differs from the store's (stat first, then hash)."""
 
-    def __init__(self, root: Path, virtual: dict[str, str]) -> None:
+    # A file changed within this long of being hashed could change again within one
+    # mtime tick unseen: such a row is not trusted, and the file is hashed again.
+    RACY_NS = 2_000_000_000
+
+    def __init__(self, root: Path, virtual: dict[str, str], records: Records | None = None) -> None:
         self.root = root
         self.virtual = virtual  # e.g. "reference:gilbert2009" -> hash of its CSL data
-        self._files: dict[str, str] = {}
+        self.records = records
+        self._files: dict[str, str | None] = {}
 
     def current(self, name: str) -> str | None:
         if ":" in name:
             return self.virtual.get(name)
         if name not in self._files:
-            digest = file_digest(self.root, name)
-            if digest is None:
-                return None
-            self._files[name] = digest
+            self._files[name] = self._digest(name)
         return self._files[name]
+
+    def _digest(self, rel: str) -> str | None:
+        named = named_by_hash(rel)
+        path = self.root / rel
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        if named is not None:
+            return named
+        row = self.records.file_row(rel) if self.records is not None else None
+        same = row is not None and row[:2] == (stat.st_size, stat.st_mtime_ns)
+        if row is not None and same and row[2] - stat.st_mtime_ns > self.RACY_NS:
+            return row[3]
+        try:
+            digest = sha256(path.read_bytes())
+        except OSError:
+            return None
+        if self.records is not None:
+            # A racy row whose hash still holds is refreshed only if the store is written
+            # anyway: a build with nothing to do writes nothing.
+            unchanged = row is not None and same and row[3] == digest
+            self.records.remember_file(rel, (stat.st_size, stat.st_mtime_ns, time.time_ns(), digest), soft=unchanged)
+        return digest
 
 
 def why_outdated(record: Record | None, static: dict[str, str], output: Path, hasher: InputHasher) -> str | None:

@@ -19,13 +19,14 @@ from .sources import KINDS, Library
 from .ui import UI_STRINGS
 
 
-def catalog_key(project: Project, library: Library, registry: Registry, packs: tuple[Pack, ...], base: Path) -> str:
+def catalog_key(project: Project, library: Library, registry: Registry, packs: tuple[Pack, ...], present: set[str]) -> str:
     """A digest of everything the catalog shows except its templates (recorded as read):
-    which PDFs exist, the resources' and packs' metadata, the languages."""
+    which PDFs exist (paths relative to the catalog), the resources' and packs' metadata,
+    the languages."""
     import hashlib
     import json
 
-    files = sorted(p.relative_to(base).as_posix() for folder in ("handouts", "packs") for p in (base / folder).glob("*/*.pdf"))
+    files = sorted(present)
     data = [
         files,
         [[h.id, h.kind, h.title, h.summary, h.edition, h.review_due.isoformat(), h.audience, h.archived] for h in library.handouts],
@@ -36,23 +37,29 @@ def catalog_key(project: Project, library: Library, registry: Registry, packs: t
     return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode()).hexdigest()
 
 
-def catalog_html(project: Project, library: Library, registry: Registry, packs: tuple[Pack, ...], base: Path, title: str, subtitle: str, reads: dict[str, str] | None = None) -> str:
-    """Render the catalog for the PDFs present under ``base`` (dist/ or a release folder)."""
+def catalog_html(
+    project: Project, library: Library, registry: Registry, packs: tuple[Pack, ...], base: Path, title: str, subtitle: str,
+    reads: dict[str, str] | None = None, present: set[str] | None = None,
+) -> str:
+    """Render the catalog for the PDFs under ``base`` (dist/ or a release folder): those
+    in ``present`` (paths relative to ``base``), or else those found there."""
+    shown: set[str] = present if present is not None else {p.relative_to(base).as_posix() for folder in ("handouts", "packs") for p in (base / folder).glob("*/*.pdf")}
+
     def files(folder: str, name: str) -> list[dict[str, Any]]:
         found = []
         for lang in registry.languages:
-            path = base / folder / lang.tag / f"{name}.pdf"
-            if path.is_file():
-                found.append({"tag": lang.tag, "native": lang.native_name, "name": lang.name, "direction": lang.direction, "href": path.relative_to(base).as_posix()})
+            href = f"{folder}/{lang.tag}/{name}.pdf"
+            if href in shown:
+                found.append({"tag": lang.tag, "native": lang.native_name, "name": lang.name, "direction": lang.direction, "href": href})
         return found
 
     resources: list[dict[str, Any]] = []
     for h in library.handouts:
-        present = files("handouts", h.id)
-        if present:
+        available = files("handouts", h.id)
+        if available:
             resources.append({
                 "id": h.id, "kind": h.kind, "title": h.title, "summary": h.summary, "edition": h.edition,
-                "review_due": h.review_due.isoformat(), "audience": h.audience, "archived": h.archived, "files": present,
+                "review_due": h.review_due.isoformat(), "audience": h.audience, "archived": h.archived, "files": available,
             })
     pack_rows: list[dict[str, Any]] = [{"title": p.title, "summary": p.summary, "files": files("packs", p.id)} for p in packs]
     pack_rows = [p for p in pack_rows if p["files"]]

@@ -175,7 +175,7 @@ def test_a_second_build_writes_no_file_at_all(tmp_path: Path) -> None:
         return {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in (root / "dist").rglob("*") if p.is_file() and p.name != "lock"}
 
     before = files()
-    assert {root / "dist/.press/records.json", root / "dist/index.html", root / "dist/packs/en/kindness.pdf"} <= set(before)
+    assert {root / "dist/.press/build.db", root / "dist/index.html", root / "dist/packs/en/kindness.pdf"} <= set(before)
     assert "built 0" in run(root, "build", "-j", "1", check=True).stdout
     assert files() == before
 

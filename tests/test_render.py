@@ -211,7 +211,7 @@ def test_a_figure_change_rebuilds_only_its_handout(tmp_path: Path) -> None:
 def test_unreadable_build_records_fall_back_to_a_full_build(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     run(root, "build", "-j", "1", check=True)
-    (root / "dist/.press/records.json").write_text("{not json")
+    (root / "dist/.press/build.db").write_bytes(b"not a database, a damaged file" * 100)
     result = run(root, "build", "-j", "1", "--explain", check=True)
     assert "built 6" in result.stdout
     assert "unreadable" in result.stderr
