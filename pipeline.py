@@ -21,6 +21,23 @@ _PROJECT = click.option(
 )
 
 
+_SCHEDULER = click.option(
+    "--scheduler",
+    default=None,
+    metavar="tcp://HOST:PORT",
+    help="Render on this Dask cluster's workers instead of local processes (default: pipeline.yaml's executor).",
+)
+
+
+def _scheduler(value: str | None) -> str | None:
+    from press.errors import PressError, Problem
+    from press.project import valid_scheduler
+
+    if value is not None and not valid_scheduler(value):
+        raise PressError([Problem("--scheduler", 0, f"'{value}' is not a Dask scheduler address; use tcp://HOST:PORT")])
+    return value
+
+
 class PressGroup(click.Group):
     """Turns engine errors into located messages and a non-zero exit, without tracebacks."""
 
@@ -75,12 +92,13 @@ def cli() -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel render workers; default: number of cores.")
 @click.option("--explain", is_flag=True, help="Print why each output is, or is not, rebuilt.")
 @click.option("--allow-incomplete", is_flag=True, help="Build drafts from incomplete translations; untranslated passages print in English, marked.")
-def build(project: Path, only: tuple[str, ...], languages: tuple[str, ...], paper: str | None, force: bool, keep_html: bool, jobs: int | None, explain: bool, allow_incomplete: bool) -> None:
+@_SCHEDULER
+def build(project: Path, only: tuple[str, ...], languages: tuple[str, ...], paper: str | None, force: bool, keep_html: bool, jobs: int | None, explain: bool, allow_incomplete: bool, scheduler: str | None) -> None:
     """Build the PDFs that are out of date into dist/."""
     from press.build import BuildOptions
     from press.build import build as run_build
 
-    options = BuildOptions(only, languages, paper, force, keep_html, jobs or os.cpu_count() or 1, explain, allow_incomplete)
+    options = BuildOptions(only, languages, paper, force, keep_html, jobs or os.cpu_count() or 1, explain, allow_incomplete, scheduler=_scheduler(scheduler))
     progress = _Progress()
     try:
         summary = run_build(project, options, say=lambda m: click.echo(m, err=True), progress=progress.advance)
@@ -102,14 +120,15 @@ def build(project: Path, only: tuple[str, ...], languages: tuple[str, ...], pape
 @click.option("--force", is_flag=True, help="Rebuild the pack and its resources even if they are up to date.")
 @click.option("--allow-incomplete", is_flag=True, help="Build a draft even if a translation is incomplete.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel render workers; default: number of cores.")
-def pack(project: Path, pack_id: str, languages: tuple[str, ...], paper: str | None, force: bool, allow_incomplete: bool, jobs: int | None) -> None:
+@_SCHEDULER
+def pack(project: Path, pack_id: str, languages: tuple[str, ...], paper: str | None, force: bool, allow_incomplete: bool, jobs: int | None, scheduler: str | None) -> None:
     """Build one pack (cover, contents, resources, bibliography) into dist/packs/<lang>/."""
     from press.build import BuildOptions
     from press.build import build as run_build
     from press.packs import resources_of
 
     only = resources_of(project, pack_id)
-    options = BuildOptions(only, languages, paper, force, False, jobs or os.cpu_count() or 1, False, allow_incomplete, (pack_id,))
+    options = BuildOptions(only, languages, paper, force, False, jobs or os.cpu_count() or 1, False, allow_incomplete, (pack_id,), _scheduler(scheduler))
     summary = run_build(project, options, say=lambda m: click.echo(m, err=True))
     for line in summary.skipped_by_language():
         click.echo(line, err=True)
@@ -121,12 +140,13 @@ def pack(project: Path, pack_id: str, languages: tuple[str, ...], paper: str | N
 @click.option("--lang", "languages", multiple=True, metavar="L", help="Rebuild only this language (repeatable); default: pipeline.yaml.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel render workers; default: number of cores.")
 @click.option("--allow-incomplete", is_flag=True, help="Rebuild drafts from incomplete translations too.")
-def watch(project: Path, languages: tuple[str, ...], jobs: int | None, allow_incomplete: bool) -> None:
+@_SCHEDULER
+def watch(project: Path, languages: tuple[str, ...], jobs: int | None, allow_incomplete: bool, scheduler: str | None) -> None:
     """Rebuild what each saved change affects, printing what was rebuilt and any errors."""
     from press.build import BuildOptions
     from press.watch import watch as run_watch
 
-    options = BuildOptions((), languages, None, False, False, jobs or os.cpu_count() or 1, False, allow_incomplete)
+    options = BuildOptions((), languages, None, False, False, jobs or os.cpu_count() or 1, False, allow_incomplete, scheduler=_scheduler(scheduler))
     run_watch(project, options, say=lambda m: click.echo(m, err=True))
 
 
@@ -137,11 +157,12 @@ def watch(project: Path, languages: tuple[str, ...], jobs: int | None, allow_inc
 @click.option("--override-gates", is_flag=True, help="Release despite failed gates; the release notes list them.")
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Judge review dates as of this day (YYYY-MM-DD); default: today.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel render workers; default: number of cores.")
-def release_command(project: Path, profile: str, version: str, override_gates: bool, as_of: Any, jobs: int | None) -> None:
+@_SCHEDULER
+def release_command(project: Path, profile: str, version: str, override_gates: bool, as_of: Any, jobs: int | None, scheduler: str | None) -> None:
     """Gate, build and bundle a release profile into dist/releases/<PROFILE>-<V>/ and .zip."""
     from press.release import release
 
-    result = release(project, profile, version, override_gates, jobs or os.cpu_count() or 1, say=lambda m: click.echo(m, err=True), as_of=as_of.date() if as_of else None)
+    result = release(project, profile, version, override_gates, jobs or os.cpu_count() or 1, say=lambda m: click.echo(m, err=True), as_of=as_of.date() if as_of else None, scheduler=_scheduler(scheduler))
     for reason in result.overridden:
         click.echo(f"gate overridden: {reason}", err=True)
     click.echo(f"{result.zip.relative_to(Path(project).resolve()) if result.zip.is_relative_to(Path(project).resolve()) else result.zip}: {result.files} files, {result.size / 1024:.0f} KB")

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import cache
-from .cache import InputHasher, Records, atomic_write, sha256, why_outdated
+from .cache import InputHasher, Memo, Records, atomic_write, sha256, why_outdated
 from .context import Context
 from .errors import PressError, Problem
 from .languages import Language, Registry, load_registry
@@ -49,6 +49,7 @@ class BuildOptions:
     explain: bool = False
     allow_incomplete: bool = False
     packs: tuple[str, ...] = ()  # build only these packs (the ``pack`` command)
+    scheduler: str | None = None  # a Dask scheduler's address; None: pipeline.yaml's executor
 
 
 @dataclass(frozen=True)
@@ -93,18 +94,23 @@ class BuildSummary:
 
 
 def tool_versions() -> str:
+    """Versions of everything that shapes output bytes, as one key part."""
+    return ";".join(f"{name}={version}" for name, version in tool_version_parts().items())
+
+
+def tool_version_parts() -> dict[str, str]:
     """Versions of everything that shapes output bytes (read from metadata, not imports),
     and a hash of the engine's own code, so a new release of Handout Press rebuilds."""
     engine = hashlib.sha256()
     for source in sorted(Path(__file__).parent.glob("*.py")):
         engine.update(source.read_bytes())
-    found = [f"engine={engine.hexdigest()[:16]}", f"debian={debian_versions()}"]
+    found = {"engine": engine.hexdigest()[:16], "debian": debian_versions()}
     for name in _VERSIONED:
         try:
-            found.append(f"{name}={metadata.version(name)}")
+            found[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
-            found.append(f"{name}=none")
-    return ";".join(found)
+            found[name] = "none"
+    return found
 
 
 _DEBIAN = ("fonts-noto-core", "fonts-noto-cjk", "libharfbuzz-subset0", "libpango-1.0-0", "fontconfig")
@@ -305,17 +311,6 @@ def build(root: Path, options: BuildOptions, say: Callable[[str], None] = print,
 
         start_early()  # everything will be rendered: warm the workers while planning
     project = load_project(root)
-    checked = validate(project, options.only)
-    if checked.problems:
-        raise PressError(checked.problems)
-    paper = options.paper or project.settings.paper
-    registry = load_registry(project)
-    languages = build_languages(project, registry, options)
-    memo: dict[object, object] = {}  # shared by every language's context: templates, CSL
-    ctx_by_lang = {
-        lang.tag: Context(project, checked.library, checked.references, lang, paper, options.allow_incomplete, memo)
-        for lang in languages
-    }
     summary = BuildSummary()
     with nullcontext() if locked else build_lock(project, say):
         if remove_stale_temporaries(project) and options.explain:
@@ -323,10 +318,24 @@ def build(root: Path, options: BuildOptions, say: Callable[[str], None] = print,
         records = Records.load(project.root)
         if records.note and options.explain:
             say(records.note)
-        virtual = {f"reference:{k}": sha256(checked.references.digest_of(k).encode()) for k in checked.references.items}
-        virtual |= {f"language:{lang.tag}": lang.digest for lang in registry.languages}
-        hasher = InputHasher(project.root, virtual, records)
+        if not options.only and not options.packs:
+            records.prefetch()
+        hasher = InputHasher(project.root, {}, records)
         versions = tool_versions()
+        checked = validate(project, options.only, memo=Memo(records, hasher, f"{cache.SCHEMA};{versions}"))
+        if checked.problems:
+            records.save_if_changed()  # what was parsed cleanly need not be parsed again
+            raise PressError(checked.problems)
+        paper = options.paper or project.settings.paper
+        registry = load_registry(project)
+        languages = build_languages(project, registry, options)
+        memo: dict[object, object] = {}  # shared by every language's context: templates, CSL
+        ctx_by_lang = {
+            lang.tag: Context(project, checked.library, checked.references, lang, paper, options.allow_incomplete, memo)
+            for lang in languages
+        }
+        hasher.virtual |= {f"reference:{k}": sha256(checked.references.digest_of(k).encode()) for k in checked.references.items}
+        hasher.virtual |= {f"language:{lang.tag}": lang.digest for lang in registry.languages}
         settings_digest = project.settings.digest("organisation", "copyright", "licence")
         todo: list[tuple[Target, dict[str, str]]] = []
         targets = plan(project, checked.library, languages, options, summary, records, hasher)
@@ -455,13 +464,14 @@ def _render_all(
 ) -> list[Problem]:
     """Render every outdated handout in workers; the parent only submits and writes."""
     from .bibliography import save_store
-    from .executors import TASKS_PER_WORKER, handout_job, make_executor
+    from .executors import TASKS_PER_WORKER, handout_job, open_executor
     from .jobs import HandoutJob
 
     problems: list[Problem] = []
     formatted: dict[str, str] = {}
     token = f"{os.getpid()}-{time.monotonic_ns()}"  # one per build: workers never reuse stale sources
-    batch = max(1, options.jobs) * TASKS_PER_WORKER
+    scheduler = options.scheduler or (project.settings.executor if project.settings.executor != "local" else None)
+    batch = len(todo) if scheduler else max(1, options.jobs) * TASKS_PER_WORKER
     pending: dict[Future[HandoutResult], tuple[Target, dict[str, str]]] = {}
     done = 0
 
@@ -479,7 +489,7 @@ def _render_all(
         # Each batch gets a fresh pool, so no worker renders more than TASKS_PER_WORKER
         # documents: memory stays bounded however large the library.
         for start in range(0, len(todo), batch):
-            executor = make_executor(options.jobs)
+            executor = open_executor(project, options.jobs, scheduler)
             try:
                 for target, static in todo[start : start + batch]:
                     keep = options.keep_html and not target.part

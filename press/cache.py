@@ -16,12 +16,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import sqlite3
 import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 # Raised whenever what the engine writes changes for the same inputs (3: text layer,
 # PDF/UA structure, renumbered CJK faces, tagged packs), so old records rebuild everything.
@@ -33,6 +35,7 @@ CREATE TABLE IF NOT EXISTS outputs (
     output TEXT PRIMARY KEY, kind TEXT NOT NULL, output_sha TEXT NOT NULL, static TEXT NOT NULL,
     reads TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, pages INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS statuses (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS memo (name TEXT PRIMARY KEY, key TEXT NOT NULL, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
     checked_ns INTEGER NOT NULL, sha TEXT NOT NULL);
 """
@@ -83,6 +86,11 @@ class RecordTable:
             raise KeyError(output)
         return record
 
+    def prefetch(self) -> None:
+        """Read every row at once: for a build of the whole library one query beats
+        thousands of lookups."""
+        self._load_all()
+
     def _load_all(self) -> None:
         if not self._all and self._db is not None:
             for output, *row in self._db.execute("SELECT output, output_sha, static, reads, size, mtime_ns, pages FROM outputs"):
@@ -122,6 +130,8 @@ class Records:
     _status_writes: dict[str, list[object]] = field(default_factory=dict)
     _file_writes: dict[str, tuple[int, int, int, str]] = field(default_factory=dict)
     _file_soft: dict[str, tuple[int, int, int, str]] = field(default_factory=dict)
+    _memo_writes: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    _files: dict[str, tuple[int, int, int, str]] | None = None  # every file row, once prefetched
     _last_save: float = 0.0
     started_ns: int = field(default_factory=time.time_ns)
 
@@ -144,13 +154,22 @@ class Records:
             db, note = _connect(path), "build records unreadable; rebuilding everything"
         return cls(path, db, note, RecordTable(db))
 
+    def prefetch(self) -> None:
+        """Read every output, status and file row in three queries (a whole-library build)."""
+        self.records.prefetch()
+        if self.db is None:
+            return
+        for name, value in self.db.execute("SELECT name, value FROM statuses"):
+            self._statuses.setdefault(name, json.loads(value))
+        self._files = {row[0]: (int(row[1]), int(row[2]), int(row[3]), str(row[4])) for row in self.db.execute("SELECT path, size, mtime_ns, checked_ns, sha FROM files")}
+
     # Translation status by "<lang>/<resource>": the hashes of what it was computed from,
     # then the state and counts (parsing a catalog costs more than a lookup).
     def status(self, name: str) -> list[object] | None:
-        if name not in self._statuses:
+        if name not in self._statuses and self._files is None:
             row = self.db.execute("SELECT value FROM statuses WHERE name = ?", (name,)).fetchone() if self.db else None
             self._statuses[name] = json.loads(row[0]) if row else None
-        return self._statuses[name]
+        return self._statuses.get(name)
 
     def set_status(self, name: str, status: list[object]) -> None:
         if self.status(name) != status:
@@ -192,10 +211,31 @@ class Records:
         (self._file_soft if soft else self._file_writes)[rel] = row
 
     def file_row(self, rel: str) -> tuple[int, int, int, str] | None:
+        if self._files is not None:
+            return self._files.get(rel)
         if self.db is None:
             return None
         row = self.db.execute("SELECT size, mtime_ns, checked_ns, sha FROM files WHERE path = ?", (rel,)).fetchone()
         return (int(row[0]), int(row[1]), int(row[2]), str(row[3])) if row else None
+
+    def memo(self, name: str, key: str) -> Any:
+        """What was worked out last time for ``name`` from inputs whose digest is ``key``
+        (a parsed source, a clean body check), or None. Values are this engine's own
+        dataclasses, pickled: the store is written by this engine only, and the schema and
+        engine version are part of every key."""
+        if name in self._memo_writes:
+            key_written, value = self._memo_writes[name]
+            return pickle.loads(value) if key_written == key else None
+        row = self.db.execute("SELECT key, value FROM memo WHERE name = ?", (name,)).fetchone() if self.db else None
+        if row is None or row[0] != key:
+            return None
+        try:
+            return pickle.loads(row[1])
+        except Exception:  # a row from an older engine that no longer unpickles
+            return None
+
+    def set_memo(self, name: str, key: str, value: object) -> None:
+        self._memo_writes[name] = (key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
     def save_soon(self, every: float = 2.0) -> None:
         """Commit at most every ``every`` seconds; an output whose record is not committed
@@ -205,7 +245,7 @@ class Records:
 
     def save_if_changed(self) -> None:
         """A no-op build writes nothing."""
-        if self._pending or self._status_writes or self._file_writes:
+        if self._pending or self._status_writes or self._file_writes or self._memo_writes:
             self.save()
 
     def save(self) -> None:
@@ -222,10 +262,12 @@ class Records:
                         (output, kind_of(output), record.output_sha, _json(record.static), _json(record.reads), *record.output_stat, record.pages),
                     )
             self.db.executemany("INSERT OR REPLACE INTO statuses VALUES (?, ?)", [(k, _json(v)) for k, v in self._status_writes.items()])
+            self.db.executemany("INSERT OR REPLACE INTO memo VALUES (?, ?, ?)", [(k, *v) for k, v in self._memo_writes.items()])
             rows = {**self._file_soft, **self._file_writes}
             self.db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)", [(k, *v) for k, v in rows.items()])
         self._pending.clear()
         self._file_soft.clear()
+        self._memo_writes.clear()
         self._status_writes.clear()
         self._file_writes.clear()
         self._last_save = time.monotonic()
@@ -346,9 +388,9 @@ class InputHasher:
 
     def _digest(self, rel: str) -> str | None:
         named = named_by_hash(rel)
-        path = self.root / rel
+        path = os.path.join(self.root, rel)
         try:
-            stat = path.stat()
+            stat = os.stat(path)
         except OSError:
             return None
         if named is not None:
@@ -358,7 +400,8 @@ class InputHasher:
         if row is not None and same and row[2] - stat.st_mtime_ns > self.RACY_NS:
             return row[3]
         try:
-            digest = sha256(path.read_bytes())
+            with open(path, "rb") as handle:
+                digest = sha256(handle.read())
         except OSError:
             return None
         if self.records is not None:
@@ -373,7 +416,9 @@ def why_outdated(record: Record | None, static: dict[str, str], output: Path, ha
     """The reason an output must be rebuilt, or None when it is up to date."""
     if record is None:
         return "never built"
-    if not output.is_file():
+    try:
+        stat = os.stat(output)
+    except OSError:
         return "output missing"
     for key in sorted(set(static) | set(record.static)):
         if static.get(key) != record.static.get(key):
@@ -381,7 +426,30 @@ def why_outdated(record: Record | None, static: dict[str, str], output: Path, ha
     for name, digest in sorted(record.reads.items()):
         if hasher.current(name) != digest:
             return f"{name} changed"
-    stat = output.stat()
     if (stat.st_size, stat.st_mtime_ns) != tuple(record.output_stat) and sha256(output.read_bytes()) != record.output_sha:
         return "output was modified outside the build"
     return None
+
+
+class Memo:
+    """Results worked out from inputs (parsed sources, clean body checks), kept in the
+    store under a key made of the inputs' current digests and the engine's version: an
+    unchanged library is not parsed again on every build."""
+
+    def __init__(self, records: Records, hasher: InputHasher, engine: str) -> None:
+        self.records, self.hasher, self.engine = records, hasher, engine
+
+    def _key(self, inputs: tuple[str, ...], extra: str) -> str | None:
+        digests = [self.hasher.current(name) for name in inputs]
+        if any(d is None for d in digests):
+            return None
+        return sha256("\0".join([self.engine, extra, *inputs, *(d or "" for d in digests)]).encode())
+
+    def recall(self, name: str, inputs: tuple[str, ...], extra: str = "") -> Any:
+        key = self._key(inputs, extra)
+        return None if key is None else self.records.memo(name, key)
+
+    def keep(self, name: str, inputs: tuple[str, ...], value: object, extra: str = "") -> None:
+        key = self._key(inputs, extra)
+        if key is not None:
+            self.records.set_memo(name, key, value)

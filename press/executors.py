@@ -17,6 +17,7 @@ from typing import Any
 
 from .jobs import HandoutJob, HandoutResult, run_handout_job
 from .packbuild import PackJob, PackResult, pack_job
+from .project import Project
 from .render import Renderer, RenderJob, RenderResult
 
 
@@ -97,6 +98,16 @@ def start_early() -> None:
 
     _forkserver()
     multiprocessing.forkserver.ensure_running()
+
+
+def open_executor(project: Project, jobs: int, scheduler: str | None) -> Executor:
+    """Where handout jobs run: a Dask cluster when a scheduler address is given (see
+    press/cluster.py), else ``jobs`` local workers."""
+    if scheduler:
+        from .cluster import ClusterExecutor
+
+        return ClusterExecutor(scheduler, project.root)
+    return make_executor(jobs)
 
 
 def make_executor(jobs: int) -> Executor:

@@ -60,7 +60,7 @@ def build_packs(
             summary.up_to_date.append(output)
         else:
             todo.append((pack, lang, output, static))
-    skeletons = SkeletonCache(project, records, hasher, versions, options.force)
+    skeletons = SkeletonCache(project, records, hasher, versions, options.force, say if options.explain else None)
     jobs = [_prepare(project, checked, pack, ctx_by_lang[lang], output, static, records, skeletons) for pack, lang, output, static in todo]
     problems += _run(project, jobs, records, summary, skeletons, options.jobs)
     records.save_if_changed()
@@ -82,8 +82,9 @@ class SkeletonCache:
     versions and everything the render read (stylesheets, fonts).
     """
 
-    def __init__(self, project: Project, records: Records, hasher: InputHasher, versions: str, force: bool) -> None:
+    def __init__(self, project: Project, records: Records, hasher: InputHasher, versions: str, force: bool, explain: Callable[[str], None] | None) -> None:
         self.project, self.records, self.hasher, self.versions, self.force = project, records, hasher, versions, force
+        self.explain = explain  # says each decision, as --explain does for every output
 
     @staticmethod
     def path(lang: str, pack_id: str) -> str:
@@ -94,8 +95,10 @@ class SkeletonCache:
 
     def reusable(self, lang: str, pack_id: str, html: str) -> bool:
         output = self.path(lang, pack_id)
-        record = self.records.records.get(output)
-        return not self.force and record is not None and why_outdated(record, self.static(html), self.project.root / output, self.hasher) is None
+        reason = "--force" if self.force else why_outdated(self.records.records.get(output), self.static(html), self.project.root / output, self.hasher)
+        if self.explain is not None:
+            self.explain(f"{output}: {'rebuild, ' + reason if reason else 'up to date'}")
+        return reason is None
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -51,6 +52,9 @@ class Settings:
     paper:        ``a4`` (default) or ``letter``.
     languages:    language tags to build, or ``all`` for every language in the registry
                   (translations/languages.yaml); ``en`` is the source language.
+    executor:     ``local`` (default: worker processes on this machine) or the address of
+                  a Dask scheduler, ``tcp://HOST:PORT``, whose workers render (--scheduler
+                  overrides it).
     """
 
     organisation: str
@@ -59,17 +63,19 @@ class Settings:
     paper: str = "a4"
     languages: tuple[str, ...] = ("en",)
     releases: tuple[ReleaseProfile, ...] = ()
+    executor: str = "local"
 
     def digest(self, *keys: str) -> str:
         """Hash of the named settings, for build keys that depend on only some of them."""
         data = asdict(self)
         data.pop("releases", None)  # what is shipped does not change how a page looks
+        data.pop("executor", None)  # nor where it is rendered: every worker makes the same bytes
         chosen = {k: data[k] for k in sorted(keys)} if keys else data
         return hashlib.sha256(json.dumps(chosen, sort_keys=True).encode()).hexdigest()
 
 
 _REQUIRED = ("organisation", "copyright", "licence")
-_OPTIONAL = ("paper", "languages", "releases")
+_OPTIONAL = ("paper", "languages", "releases", "executor")
 _RELEASE_KEYS = ("name", "packs", "resources", "languages", "paper", "clinic", "contact")
 
 
@@ -134,6 +140,10 @@ def load_project(root: Path) -> Project:
     if not isinstance(languages, list) or not all(isinstance(x, str) and x for x in languages):
         problems.append(Problem(rel, lines.get("languages", 1), "languages must be 'all' or a list of language tags, e.g. [en, es]"))
         languages = ["en"]
+    executor = data.get("executor", "local")
+    if not isinstance(executor, str) or not (executor == "local" or valid_scheduler(executor)):
+        problems.append(Problem(rel, lines.get("executor", 1), f"executor must be 'local' or a Dask scheduler address such as tcp://10.0.0.5:8786, not {executor!r}"))
+        executor = "local"
     releases = _releases(text, data.get("releases"), lines.get("releases", 1), problems)
     if problems:
         raise PressError(problems)
@@ -144,8 +154,14 @@ def load_project(root: Path) -> Project:
         paper=paper,
         languages=tuple(languages),
         releases=releases,
+        executor=executor,
     )
     return Project(root=root, settings=settings)
+
+
+def valid_scheduler(address: str) -> bool:
+    """A Dask scheduler address: tcp:// (or tls://), a host and a port."""
+    return re.fullmatch(r"(tcp|tls)://[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}", address) is not None
 
 
 def _releases(text: str, raw: object, line: int, problems: list[Problem]) -> tuple[ReleaseProfile, ...]:

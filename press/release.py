@@ -155,7 +155,7 @@ def _zip(folder: Path, target: Path) -> None:
     tmp.replace(target)
 
 
-def release(root: Path, name: str, version: str, override: bool, jobs: int, say: Callable[[str], None], as_of: dt.date | None = None) -> ReleaseResult:
+def release(root: Path, name: str, version: str, override: bool, jobs: int, say: Callable[[str], None], as_of: dt.date | None = None, scheduler: str | None = None) -> ReleaseResult:
     """Gate, build and bundle one release profile."""
     from .build import BuildOptions, build, build_lock
 
@@ -167,7 +167,7 @@ def release(root: Path, name: str, version: str, override: bool, jobs: int, say:
     if reasons and not override:
         raise PressError([*reasons, Problem(SETTINGS_FILE, profile.line, f"release '{name}' refused: {len(reasons)} gate(s) failed; fix them or pass --override-gates")])
     overridden = [str(r) for r in reasons]
-    options = BuildOptions(tuple(shipped), profile.languages, profile.paper, False, False, jobs, False, override, profile.packs)
+    options = BuildOptions(tuple(shipped), profile.languages, profile.paper, False, False, jobs, False, override, profile.packs, scheduler)
     # The lock is held from the build to the bundle's rename: a concurrent build cannot
     # swap a PDF between the build and the copy.
     with build_lock(project, say):

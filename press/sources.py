@@ -7,11 +7,15 @@ import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from . import markdown, worksheets, yamlio
 from .errors import Problem
 from .project import Project
+
+if TYPE_CHECKING:
+    from .cache import Memo
 
 KINDS = (
     "information-handout",
@@ -271,13 +275,20 @@ class Library:
         return tuple(h.id for h in self.handouts)
 
 
-def load_library(project: Project) -> tuple[Library, list[Problem]]:
-    """Parse every handout's front matter; cross-check links between resources."""
+def load_library(project: Project, memo: Memo | None = None) -> tuple[Library, list[Problem]]:
+    """Parse every handout's front matter; cross-check links between resources. With a
+    ``memo``, a source unchanged since the last build is not parsed again."""
     handouts: list[Handout] = []
     problems: list[Problem] = []
     paths = discover(project)
     for path in paths:
-        handout, found = parse_handout(path, project)
+        rel = f"handouts/{path.name}"
+        remembered = memo.recall(f"source:{rel}", (rel,)) if memo is not None else None
+        if remembered is None:
+            remembered = parse_handout(path, project)
+            if memo is not None:
+                memo.keep(f"source:{rel}", (rel,), remembered)
+        handout, found = remembered
         problems.extend(found)
         if handout is not None:
             handouts.append(handout)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .bibliography import References, load_references
 from .errors import Problem
 from .project import Project
-from .sources import Library, check_body, load_library
+from .sources import Handout, Library, check_body, load_library
+
+if TYPE_CHECKING:
+    from .cache import Memo
 
 
 @dataclass(frozen=True)
@@ -17,13 +22,15 @@ class Checked:
     problems: tuple[Problem, ...]
 
 
-def validate(project: Project, only: tuple[str, ...] = (), catalogs: bool = False) -> Checked:
+def validate(project: Project, only: tuple[str, ...] = (), catalogs: bool = False, memo: Memo | None = None) -> Checked:
     """Load and check the library; ``only`` limits the body checks to some resources.
 
     ``catalogs`` also checks the language registry and every translation catalog (what
     ``check`` does; a build checks the catalogs of what it renders, as it renders).
+    A build passes the store's ``memo``: a source whose text, figures and cited keys are
+    unchanged since it last passed is not parsed or checked again.
     """
-    library, problems = load_library(project)
+    library, problems = load_library(project, memo)
     problems += _missing_styles(project)
     references, ref_problems = load_references(project)
     problems += ref_problems
@@ -35,12 +42,32 @@ def validate(project: Project, only: tuple[str, ...] = (), catalogs: bool = Fals
 
     problems += load_packs(project, library)[1]
     keys = references.keys()
+    keys_digest = hashlib.sha256("\0".join(sorted(keys)).encode()).hexdigest()
     for handout in library.handouts:
         if not only or handout.id in only:
-            problems += check_body(handout, project, keys)
+            problems += _checked_body(handout, project, keys, keys_digest, memo)
     if catalogs:
         problems += check_catalogs(project, library)
     return Checked(library, references, tuple(sorted(set(problems))))
+
+
+def _checked_body(handout: Handout, project: Project, keys: set[str], keys_digest: str, memo: Memo | None) -> list[Problem]:
+    """check_body, or nothing when this body, its figures and the reference keys are as
+    they were when it last passed (only a clean result is kept)."""
+    if memo is None:
+        return check_body(handout, project, keys)
+    name = f"clean body:{handout.path}"
+    figures = memo.recall(f"figures:{handout.path}", (handout.path,))
+    if figures is not None and memo.recall(name, (handout.path, *figures), keys_digest):
+        return []
+    found = check_body(handout, project, keys)
+    if not found:
+        from .segments import figure_paths
+
+        figures = tuple(f"handouts/{src}" for src in figure_paths(handout))
+        memo.keep(f"figures:{handout.path}", (handout.path,), figures)
+        memo.keep(name, (handout.path, *figures), True, keys_digest)
+    return found
 
 
 def _missing_styles(project: Project) -> list[Problem]:
