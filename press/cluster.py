@@ -119,7 +119,7 @@ def run_remote(snapshot: Snapshot, fn: Callable[[HandoutJob], HandoutResult], jo
 
 def fingerprint() -> dict[str, str]:
     """What the bytes of a PDF depend on besides its inputs (see build.tool_versions)."""
-    from .build import tool_version_parts
+    from .versions import tool_version_parts
 
     return tool_version_parts()
 

@@ -16,7 +16,6 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
 
 from .jobs import HandoutJob, HandoutResult, run_handout_job
-from .packbuild import PackJob, PackResult, pack_job
 from .project import Project
 from .render import Renderer, RenderJob, RenderResult
 
@@ -35,12 +34,6 @@ def render_job(job: RenderJob) -> RenderResult:
 def handout_job(job: HandoutJob) -> HandoutResult:
     """Compose and render one handout with this process's warm renderer (what workers run)."""
     return run_handout_job(job, _warm_renderer().render)
-
-
-def run_pack_job(job: PackJob) -> PackResult:
-    """Assemble one pack with this process's warm renderer (for its skeleton)."""
-    # The renderer (and WeasyPrint) only when the skeleton must be rendered.
-    return pack_job(job, render_job)
 
 
 def _init_worker(build_pid: int) -> None:

@@ -17,9 +17,10 @@ from .packs import Pack, assemble, page_count
 from .project import Project
 from .render import RenderJob, RenderResult
 from .skeleton import PartInfo, compose_skeleton, ui_for
+from .targets import part_path
 
 if TYPE_CHECKING:
-    from .build import BuildOptions, BuildSummary
+    from .targets import BuildOptions, BuildSummary
     from .validate import Checked
 
 
@@ -35,8 +36,6 @@ def build_packs(
     versions: str,
     say: Callable[[str], None],
 ) -> list[Problem]:
-    from .build import part_path
-
     problems: list[Problem] = []
     todo = []
     for pack, lang, draft in packs:
@@ -144,11 +143,18 @@ def pack_job(job: PackJob, render: Callable[[RenderJob], RenderResult]) -> PackR
     return PackResult(assemble(frame, parts, job.title, job.labels, job.metadata, job.lang), skeleton)
 
 
+def run_pack_job(job: PackJob) -> PackResult:
+    """Assemble one pack with this process's warm renderer (for its skeleton); what pack
+    workers run."""
+    from .executors import render_job
+
+    return pack_job(job, render_job)
+
+
 def _prepare(project: Project, checked: Checked, pack: Pack, ctx: Context, output: str, static: dict[str, str], records: Records, skeletons: SkeletonCache) -> PackJob:
     """Compose one pack's skeleton in the parent (catalogs, references, templates)."""
     from babel.dates import format_date
 
-    from .build import part_path
     from .compose import _catalog
     from .translate import Translation, usable_messages
 
@@ -188,7 +194,7 @@ def _prepare(project: Project, checked: Checked, pack: Pack, ctx: Context, outpu
 def _run(project: Project, jobs: list[PackJob], records: Records, summary: BuildSummary, skeletons: SkeletonCache, workers: int) -> list[Problem]:
     """Assemble the packs in the build's workers (in parallel, and WeasyPrint stays out
     of this process); record each skeleton rendered and each pack written."""
-    from .executors import make_executor, run_pack_job
+    from .executors import make_executor
 
     problems: list[Problem] = []
     # Starting workers costs most of a second (their server imports WeasyPrint); with
