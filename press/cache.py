@@ -283,6 +283,15 @@ class Records:
                 (found.add if record is not None else found.discard)(output)
         return sorted(found)
 
+    def reads_under(self, prefix: str) -> set[str]:
+        """Every recorded read whose name starts with ``prefix``, asked of SQLite's JSON
+        functions in one query rather than by loading every record."""
+        self.save_if_changed()
+        if self.db is None:
+            return set()
+        query = "SELECT DISTINCT key FROM outputs, json_each(outputs.reads) WHERE substr(key, 1, ?) = ?"
+        return {row[0] for row in self.db.execute(query, (len(prefix), prefix))}
+
     def close(self) -> None:
         if self.db is not None:
             self.db.close()
@@ -354,7 +363,7 @@ def file_digest(root: Path, rel: str) -> str | None:
 def prune_made_fonts(root: Path, records: Records) -> list[str]:
     """Delete made fonts that no record reads any more: an upgraded font package or an
     edited character set leaves the old cut faces (3-8 MB each) behind otherwise."""
-    used = {name for record in records.records.values() for name in record.reads if name.startswith(MADE_FONTS_DIR)}
+    used = records.reads_under(MADE_FONTS_DIR)
     folder = root / MADE_FONTS_DIR
     removed = []
     for path in sorted(folder.iterdir()) if folder.is_dir() else []:
