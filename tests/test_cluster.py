@@ -155,6 +155,41 @@ def test_a_build_survives_a_lost_worker(tmp_path: Path) -> None:
         shutil.rmtree(Path("/tmp") / f"press-cluster-lost-{os.getpid()}", ignore_errors=True)
 
 
+def test_ctrl_c_cancels_the_cluster_jobs(cluster: Cluster, tmp_path: Path) -> None:
+    import warnings
+
+    from distributed import Client
+    from distributed.versions import VersionMismatchWarning
+
+    root = _project(tmp_path, "interrupted")
+    process = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve().parents[1] / "pipeline.py"), "build", "--project", str(root), "--scheduler", cluster.address, "--allow-incomplete"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not list((root / "dist/handouts").rglob("*.pdf")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert process.poll() is None, "the build ended before it could be interrupted"
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130 and "interrupted" in err and "Traceback" not in err
+    built = sum(len(list((root / folder).rglob("*.pdf"))) for folder in ("dist/handouts", "dist/.press/parts", "dist/packs"))
+    assert 0 < built < 24
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", VersionMismatchWarning)
+        with Client(cluster.address, timeout="30s", set_as_default=False) as client:
+            # The interrupted build's jobs are gone from the scheduler, not left running.
+            for _ in range(100):
+                left = client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks))
+                if left == 0:
+                    break
+                time.sleep(0.1)
+            assert left == 0, f"{left} tasks still on the scheduler"
+    # What was written before Ctrl+C was recorded: the next build makes only the rest.
+    again = run(root, "build", "--scheduler", cluster.address, "--allow-incomplete", check=True)
+    assert f"built {24 - built}," in again.stdout
+
+
 def test_a_worker_that_would_make_other_bytes_is_refused(tmp_path: Path) -> None:
     # Without dpkg-query on its PATH the worker cannot tell its font package versions,
     # so its fingerprint differs from the client's.
