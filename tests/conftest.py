@@ -51,6 +51,22 @@ def run(project: Path, *args: str, check: bool = False) -> subprocess.CompletedP
     return result
 
 
+def build_under_way(project: Path, *args: str) -> subprocess.Popen[str]:
+    """``pipeline.py build`` started for real, returned once its first handout PDF is
+    written and while it is still running (for interrupting it, or losing a worker)."""
+    import time
+
+    process = subprocess.Popen(
+        [sys.executable, str(REPO / "pipeline.py"), "build", "--project", str(project), *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not list((project / "dist/handouts").rglob("*.pdf")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert process.poll() is None, "the build ended before it could be interrupted"
+    return process
+
+
 def pdf_text(path: Path) -> str:
     return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True).stdout
 

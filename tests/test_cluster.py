@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_project, run
+from conftest import build_under_way, make_project, run
 
 pytestmark = [
     pytest.mark.slow,
@@ -136,14 +136,7 @@ def test_a_build_survives_a_lost_worker(tmp_path: Path) -> None:
     try:
         local, remote = _project(tmp_path, "local"), _project(tmp_path, "remote")
         run(local, "build", "-j", "2", "--allow-incomplete", check=True)
-        process = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve().parents[1] / "pipeline.py"), "build", "--project", str(remote), "--scheduler", spare.address, "--allow-incomplete"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
-        deadline = time.monotonic() + 120
-        while not list((remote / "dist/handouts").rglob("*.pdf")) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert process.poll() is None, "the build ended before a worker could be lost"
+        process = build_under_way(remote, "--scheduler", spare.address, "--allow-incomplete")
         spare.workers[0].send_signal(signal.SIGKILL)
         out, err = process.communicate(timeout=300)
         assert process.returncode == 0, err
@@ -162,14 +155,7 @@ def test_ctrl_c_cancels_the_cluster_jobs(cluster: Cluster, tmp_path: Path) -> No
     from distributed.versions import VersionMismatchWarning
 
     root = _project(tmp_path, "interrupted")
-    process = subprocess.Popen(
-        [sys.executable, str(Path(__file__).resolve().parents[1] / "pipeline.py"), "build", "--project", str(root), "--scheduler", cluster.address, "--allow-incomplete"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    deadline = time.monotonic() + 120
-    while not list((root / "dist/handouts").rglob("*.pdf")) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert process.poll() is None, "the build ended before it could be interrupted"
+    process = build_under_way(root, "--scheduler", cluster.address, "--allow-incomplete")
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130 and "interrupted" in err and "Traceback" not in err

@@ -7,8 +7,6 @@ import fcntl
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,7 +14,7 @@ import pypdf
 import pytest
 from test_errors import _edit, _fails
 
-from conftest import REPO, make_project, run
+from conftest import build_under_way, make_project, run
 
 
 @pytest.fixture
@@ -115,14 +113,7 @@ def test_in_document_links_work_in_every_language(project: Path) -> None:
 @pytest.mark.slow
 def test_ctrl_c_stops_a_serial_build_at_once(project: Path) -> None:
     _edit(project / "pipeline.yaml", "languages: [en]", "languages: [en, es, ar, zh-Hans]")
-    process = subprocess.Popen(
-        [sys.executable, str(REPO / "pipeline.py"), "build", "--project", str(project), "-j", "1", "--allow-incomplete"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    deadline = time.monotonic() + 120
-    while not list((project / "dist/handouts").rglob("*.pdf")) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert process.poll() is None, "the build ended before it could be interrupted"
+    process = build_under_way(project, "-j", "1", "--allow-incomplete")
     process.send_signal(signal.SIGINT)
     interrupted = time.monotonic()
     _, stderr = process.communicate(timeout=60)
