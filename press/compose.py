@@ -22,12 +22,11 @@ from . import markdown, worksheets
 from .bibliography import STYLE_FILE, CslLocale, Formatter, catalog_locale, open_store, shipped_locale
 from .context import Context
 from .errors import Problem
-from .project import Project
+from .project import STYLESHEETS, Project
 from .sources import SAFE_SCHEMES, Handout
 from .ui import UI_STRINGS
 
 TEMPLATES_DIR = "styles/templates"
-STYLESHEETS = ("styles/print.css",)
 _URL_RE = re.compile(r"(https?://[^\s<]+[^\s<.,;)])")
 
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
-from markdown_it.rules_inline import StateInline
-from markdown_it.token import Token
+if TYPE_CHECKING:  # markdown-it is imported by the first parse: a build whose sources are
+    # all unchanged parses none, and importing it costs a tenth of such a build
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_inline import StateInline
+    from markdown_it.token import Token
 
 # Pandoc's citation key grammar: starts with a letter, digit or underscore; may contain
 # internal punctuation. Trailing punctuation is not part of the key.
@@ -77,6 +80,8 @@ def make_parser(allow_html: bool = False) -> MarkdownIt:
     One parser per process: building one costs more than parsing a paragraph, and
     parsing never changes it (callers must not either).
     """
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark", {"html": allow_html, "typographer": False})
     md.enable("table")
     # Every link is kept so that unsafe ones can be reported; they are dropped at render.

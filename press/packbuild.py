@@ -16,7 +16,6 @@ from .errors import Problem
 from .packs import Pack, assemble, page_count
 from .project import Project
 from .render import RenderJob, RenderResult
-from .skeleton import PartInfo, compose_skeleton, ui_for
 from .targets import part_path
 
 if TYPE_CHECKING:
@@ -160,6 +159,8 @@ def _prepare(project: Project, checked: Checked, pack: Pack, ctx: Context, outpu
 
     lang = ctx.language.tag
     reads: dict[str, str] = {}
+    from .skeleton import PartInfo, compose_skeleton, ui_for  # composing, only for packs to rebuild
+
     ui = ui_for(ctx, reads)
     pack_catalog = None if ctx.language.is_source else _catalog(ctx, "packs", reads)
     texts = Translation(lang, usable_messages(pack_catalog), ui)

@@ -33,9 +33,6 @@ def build_languages(project: Project, registry: Registry, options: BuildOptions)
 def plan(project: Project, library: Library, languages: list[Language], options: BuildOptions, summary: BuildSummary, records: Records, hasher: InputHasher) -> list[Target]:
     """Every output to consider; a translation that is not complete is skipped, with the
     reason, unless --allow-incomplete asks for a draft with English fallbacks."""
-    from .catalogs import status_of
-    from .segments import figure_paths
-
     selected = [h for h in library.handouts if not options.only or h.id in options.only]
     targets = []
     templates: dict[str, Any] = {}
@@ -52,6 +49,9 @@ def plan(project: Project, library: Library, languages: list[Language], options:
                 if cached and cached[:2] == [hasher.current(h.path), po_sha] and _figures_unchanged(cached, hasher):
                     state, translated, total, fuzzy = cached[2:6]
                 else:
+                    from .catalogs import status_of
+                    from .segments import figure_paths
+
                     status = status_of(project, library, lang.tag, h.id, templates)
                     state, translated, total, fuzzy = status.state, status.translated, status.total, status.fuzzy
                     # Figure labels are messages too: the figures' hashes are part of the
@@ -78,16 +78,18 @@ def _figures_unchanged(cached: list[object], hasher: InputHasher) -> bool:
 def _pack_texts_state(project: Project, library: Library, language: str, records: Records, hasher: InputHasher) -> str:
     """How complete translations/<lang>/packs.po is; kept in the records, like resource
     statuses, while packs.yaml and the catalog are unchanged (parsing costs more)."""
-    from .catalogs import PACKS_DOMAIN, catalog_path, status_of
     from .packs import PACKS_FILE
 
-    po = catalog_path(project, language, PACKS_DOMAIN)
-    if not po.is_file():
+    domain = "packs"  # catalogs.PACKS_DOMAIN; that module (and Babel) only if parsing is needed
+    po_digest = hasher.current(f"translations/{language}/{domain}.po")
+    if po_digest is None:
         return "missing"
-    key, stamp = f"{language}/{PACKS_DOMAIN}", [hasher.current(PACKS_FILE), hasher.current(f"translations/{language}/{PACKS_DOMAIN}.po")]
+    key, stamp = f"{language}/{domain}", [hasher.current(PACKS_FILE), po_digest]
     cached = records.status(key)
     if cached and cached[:2] == stamp:
         return str(cached[2])
+    from .catalogs import PACKS_DOMAIN, status_of
+
     status = status_of(project, library, language, PACKS_DOMAIN)
     records.set_status(key, [*stamp, status.state, status.translated, status.total, status.fuzzy])
     return status.state

@@ -74,6 +74,9 @@ class Settings:
         return hashlib.sha256(json.dumps(chosen, sort_keys=True).encode()).hexdigest()
 
 
+# The stylesheets every document is made with (the composer links them; check requires them).
+STYLESHEETS = ("styles/print.css",)
+
 _REQUIRED = ("organisation", "copyright", "licence")
 _OPTIONAL = ("paper", "languages", "releases", "executor")
 _RELEASE_KEYS = ("name", "packs", "resources", "languages", "paper", "clinic", "contact")

@@ -73,7 +73,7 @@ def _checked_body(handout: Handout, project: Project, keys: set[str], keys_diges
 def _missing_styles(project: Project) -> list[Problem]:
     """The stylesheet and the CSL style every document is made with."""
     from .bibliography import STYLE_FILE
-    from .compose import STYLESHEETS
+    from .project import STYLESHEETS
 
     return [
         Problem(rel, 0, f"missing: every document is made with it; restore it (git checkout -- {rel})")
