@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import cache
-from .cache import InputHasher, Memo, Records, atomic_write, sha256, why_outdated
+from .cache import InputHasher, Memo, Records, atomic_write, outdated, sha256, verdict
 from .context import Context
 from .errors import PressError, Problem
 from .languages import Registry, load_registry
@@ -112,11 +112,11 @@ def build(root: Path, options: BuildOptions, say: Callable[[str], None] = print,
             h = target.handout
             current = checked.library.get(h.superseded_by) if h.superseded_by else None
             static = static_key(target, hasher, paper, versions, current, settings_digest)
-            reason = "--force" if options.force else why_outdated(records.records.get(target.output), static, project.root / target.output, hasher)
+            reason = outdated(records, hasher, project.root, target.output, static, options.force)
             if options.keep_html and not target.part and reason is None and not (project.root / target.html_path).is_file():
                 reason = "--keep-html and no kept HTML yet"
             if options.explain:
-                say(f"{target.output}: {'rebuild, ' + reason if reason else 'up to date'}")
+                say(verdict(target.output, reason))
             if reason is None:
                 summary.up_to_date.append(target.output)
             else:
@@ -164,9 +164,9 @@ def write_catalog(project: Project, library: Library, registry: Registry, record
     output = "dist/index.html"
     present = {o.removeprefix("dist/") for o in records.outputs("handout", "pack")}
     static = {"catalog": catalog_key(project, library, registry, packs, present), "versions": versions}
-    reason = why_outdated(records.records.get(output), static, project.root / output, hasher)
+    reason = outdated(records, hasher, project.root, output, static)
     if say is not None:
-        say(f"{output}: {'rebuild, ' + reason if reason else 'up to date'}")
+        say(verdict(output, reason))
     if reason is None:
         return
     reads: dict[str, str] = {}

@@ -421,6 +421,18 @@ class InputHasher:
         return digest
 
 
+def outdated(records: Records, hasher: InputHasher, root: Path, output: str, key: dict[str, str], force: bool = False) -> str | None:
+    """The one outdated check every kind of target goes through: why ``output`` must be
+    made again under ``key``, or None when its record still holds."""
+    return "--force" if force else why_outdated(records.records.get(output), key, root / output, hasher)
+
+
+def verdict(output: str, reason: str | None) -> str:
+    """The line --explain prints for a target that was considered (see also ``skipped``
+    and ``removed`` lines, which share the shape ``<output>: <verdict>``)."""
+    return f"{output}: {'rebuild, ' + reason if reason else 'up to date'}"
+
+
 def why_outdated(record: Record | None, static: dict[str, str], output: Path, hasher: InputHasher) -> str | None:
     """The reason an output must be rebuilt, or None when it is up to date."""
     if record is None:

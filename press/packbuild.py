@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .cache import InputHasher, Records, why_outdated
+from .cache import InputHasher, Records, outdated, verdict
 from .context import Context
 from .errors import Problem
 from .packs import Pack, assemble, page_count
@@ -51,9 +51,9 @@ def build_packs(
             "versions": versions,
             "policy": "draft" if draft else "complete",
         }
-        reason = "--force" if options.force else why_outdated(records.records.get(output), static, project.root / output, hasher)
+        reason = outdated(records, hasher, project.root, output, static, options.force)
         if options.explain:
-            say(f"{output}: {'rebuild, ' + reason if reason else 'up to date'}")
+            say(verdict(output, reason))
         if reason is None:
             summary.up_to_date.append(output)
         else:
@@ -93,9 +93,9 @@ class SkeletonCache:
 
     def reusable(self, lang: str, pack_id: str, html: str) -> bool:
         output = self.path(lang, pack_id)
-        reason = "--force" if self.force else why_outdated(self.records.records.get(output), self.static(html), self.project.root / output, self.hasher)
+        reason = outdated(self.records, self.hasher, self.project.root, output, self.static(html), self.force)
         if self.explain is not None:
-            self.explain(f"{output}: {'rebuild, ' + reason if reason else 'up to date'}")
+            self.explain(verdict(output, reason))
         return reason is None
 
 
