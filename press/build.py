@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import cache
-from .cache import InputHasher, Memo, Records, atomic_write, outdated, sha256, verdict
+from .cache import InputHasher, atomic_write, outdated, sha256, verdict
 from .context import Context
 from .errors import PressError, Problem
 from .languages import Registry, load_registry
 from .plan import build_languages, pack_plan, packs_in, part_targets, plan, prune, static_key, universe
 from .project import Project
 from .sources import Library
+from .store import SCHEMA, Memo, Records
 from .targets import PARTS_DIR, BuildOptions, BuildSummary, Target, part_path
 from .validate import validate
 from .versions import tool_version_parts, tool_versions
@@ -89,7 +90,7 @@ def build(root: Path, options: BuildOptions, say: Callable[[str], None] = print,
             records.prefetch()
         hasher = InputHasher(project.root, {}, records)
         versions = tool_versions()
-        checked = validate(project, options.only, memo=Memo(records, hasher, f"{cache.SCHEMA};{versions}"))
+        checked = validate(project, options.only, memo=Memo(records, hasher, f"{SCHEMA};{versions}"))
         if checked.problems:
             records.save_if_changed()  # what was parsed cleanly need not be parsed again
             raise PressError(checked.problems)

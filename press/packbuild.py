@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .cache import InputHasher, Records, outdated, verdict
+from .cache import InputHasher, outdated, verdict
 from .context import Context
 from .errors import Problem
 from .packs import Pack, assemble, page_count
 from .project import Project
 from .render import RenderJob, RenderResult
+from .store import Records
 from .targets import part_path
 
 if TYPE_CHECKING:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import cache
-from .cache import InputHasher, Records
+from . import store
+from .cache import InputHasher
 from .errors import PressError, Problem
 from .languages import Language, Registry
 from .packs import Pack
 from .project import Project
 from .sources import Handout, Library
+from .store import Records
 from .targets import BuildOptions, BuildSummary, Target, part_path
 
 
@@ -146,7 +147,7 @@ def part_targets(library: Library, packs: list[tuple[Pack, str, bool]], targets:
 def static_key(target: Target, hasher: InputHasher, paper: str, versions: str, current: Handout | None, settings_digest: str) -> dict[str, str]:
     """Key parts known before rendering; inputs read while rendering are recorded instead."""
     return {
-        "schema": str(cache.SCHEMA),
+        "schema": str(store.SCHEMA),
         "source": str(hasher.current(target.handout.path)),  # hashed once per build, not per language
         "settings": settings_digest,
         "paper": paper,

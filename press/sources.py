@@ -15,7 +15,7 @@ from .errors import Problem
 from .project import Project
 
 if TYPE_CHECKING:
-    from .cache import Memo
+    from .store import Memo
 
 KINDS = (
     "information-handout",

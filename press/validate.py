@@ -12,7 +12,7 @@ from .project import Project
 from .sources import Handout, Library, check_body, load_library
 
 if TYPE_CHECKING:
-    from .cache import Memo
+    from .store import Memo
 
 
 @dataclass(frozen=True)
