@@ -100,19 +100,22 @@ def _materialise(snapshot: Snapshot) -> Path:
     return root
 
 
-def run_remote(snapshot: Snapshot, fn: Callable[[HandoutJob], HandoutResult], job: HandoutJob) -> RemoteResult:
-    """What a Dask worker runs: one job, in the snapshot's folder on this worker."""
+def run_remote(snapshot: Snapshot, fn: Callable[[HandoutJob], HandoutResult], job: HandoutJob, have: frozenset[str]) -> RemoteResult:
+    """What a Dask worker runs: one job, in the snapshot's folder on this worker. ``have``:
+    the made fonts the client has already."""
     with _worker_lock():
         root = _materialise(snapshot)
         outcome = fn(replace(job, root=str(root)))
         made = {}
         reads = {**outcome.reads, **(outcome.render.reads if outcome.render else {})}
         for rel in sorted(reads):
-            marker = root / ".sent" / hashlib.sha256(rel.encode()).hexdigest()
-            # A made font goes back with the first result that used it on this worker.
-            if rel.startswith(MADE_FONTS_DIR) and not marker.exists() and (root / rel).is_file():
+            # A made font the client lacks goes back with the first result of this build
+            # that used it on this worker (two projects with the same sources share a
+            # snapshot folder, so what was sent is kept per build, not per folder).
+            marker = root / ".sent" / job.build / hashlib.sha256(rel.encode()).hexdigest()
+            if rel.startswith(MADE_FONTS_DIR) and rel not in have and not marker.exists() and (root / rel).is_file():
                 made[rel] = (root / rel).read_bytes()
-                marker.parent.mkdir(exist_ok=True)
+                marker.parent.mkdir(parents=True, exist_ok=True)
                 marker.touch()
     return RemoteResult(outcome, made, os.uname().nodename)
 
@@ -149,6 +152,8 @@ class ClusterExecutor(Executor):
         # One copy on every worker: a job names it, and no job carries it.
         self._snapshot: Any = self.client.scatter(self.snapshot, broadcast=True, hash=False)
         self._futures: list[Any] = []
+        fonts = root / MADE_FONTS_DIR
+        self._have = frozenset(MADE_FONTS_DIR + p.name for p in fonts.iterdir() if p.is_file()) if fonts.is_dir() else frozenset()
 
     def _check_workers(self) -> None:
         workers = self.client.scheduler_info()["workers"]
@@ -167,7 +172,7 @@ class ClusterExecutor(Executor):
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         (job,) = args  # a job with a ``root``, run by ``fn`` on a worker
-        remote = self.client.submit(run_remote, self._snapshot, fn, job, pure=False)
+        remote = self.client.submit(run_remote, self._snapshot, fn, job, self._have, pure=False)
         self._futures.append(remote)
         local: Future[Any] = Future()
 

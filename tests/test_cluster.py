@@ -124,6 +124,12 @@ def test_a_cluster_build_equals_a_local_build(cluster: Cluster, tmp_path: Path) 
     assert len(mine) >= 28 and any(k.endswith(".otf") for k in mine), sorted(mine)
     assert sorted(theirs) == sorted(mine)
     assert [k for k in mine if mine[k] != theirs[k]] == []
+    # A second project with the same sources shares the workers' snapshot folder; it
+    # still gets every made font, and a build after it has nothing to do.
+    twin = _project(tmp_path, "twin")
+    run(twin, "build", "--scheduler", cluster.address, "--allow-incomplete", check=True)
+    assert _outputs(twin) == mine
+    assert "built 0," in run(twin, "build", "--scheduler", cluster.address, "--allow-incomplete", check=True).stdout
     # The project's settings may name the cluster instead of the command line.
     (remote / "pipeline.yaml").write_text((remote / "pipeline.yaml").read_text() + f"executor: {cluster.address}\n")
     (remote / "dist/handouts/es/calm-place.pdf").unlink()
