@@ -1,4 +1,4 @@
-"""References: load CSL data, resolve ``[@key]`` citations, format them in APA 7 with CSL.
+"""Citations and reference lists: ``[@key]`` citations formatted in APA 7 with CSL.
 
 Formatting is done by citeproc-py with the APA 7 CSL style in ``styles/csl/apa.csl``.
 citeproc-py does not disambiguate, so APA's year suffixes (2009a, 2009b) are computed
@@ -17,21 +17,15 @@ import re
 import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import yamlio
-from .errors import Problem
 from .markdown import CiteItem
-from .project import Project
+from .references import References
+from .refstore import FormattedStore
 
 STYLE_FILE = "styles/csl/apa.csl"
-CSL_TYPES = {
-    "article", "article-journal", "article-magazine", "article-newspaper", "book", "chapter",
-    "dataset", "entry-encyclopedia", "motion_picture", "paper-conference", "report",
-    "speech", "thesis", "webpage", "broadcast", "post", "post-weblog", "song",
-}
 # Reference terms a language without a CSL locale takes from its ``csl`` catalog
 # (translations/<lang>/csl.po): catalog key -> (CSL term, form, English single, plural).
 # Untranslated terms stay in APA's English; month names come from CLDR.
@@ -141,72 +135,6 @@ def catalog_locale(tag: str, babel_tag: str, catalog_terms: dict[str, str]) -> C
     return CslLocale(tag, shipped=False, terms=terms, months=months)
 
 
-@dataclass(frozen=True)
-class References:
-    """CSL items by id, with the line each item starts on."""
-
-    path: str
-    items: dict[str, dict[str, Any]]
-    lines: dict[str, int] = field(default_factory=dict)
-
-    def keys(self) -> set[str]:
-        return set(self.items)
-
-    def digest_of(self, key: str) -> str:
-        """Canonical text of one item, so a build key depends only on the works it cites."""
-        return json.dumps(self.items[key], sort_keys=True, ensure_ascii=False)
-
-
-def references_path(project: Project) -> Path:
-    for name in ("references.yaml", "references.yml", "references.json"):
-        path = project.handouts_dir / name
-        if path.is_file():
-            return path
-    return project.handouts_dir / "references.yaml"
-
-
-def load_references(project: Project) -> tuple[References, list[Problem]]:
-    """Load CSL-YAML (or CSL-JSON as exported by Zotero); report duplicates and bad items."""
-    path = references_path(project)
-    rel = project.relative(path)
-    if not path.is_file():
-        return References(rel, {}), []
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        return References(rel, {}), [Problem(rel, line, "file is not valid UTF-8; re-save it as UTF-8")]
-    located, problems = yamlio.load(text, rel)  # JSON is YAML, so one loader serves both
-    if located is None:
-        return References(rel, {}), problems
-    data = located.value
-    if isinstance(data, dict) and "references" in data:  # pandoc-style wrapper
-        data = data["references"]
-    if not isinstance(data, list):
-        return References(rel, {}), [Problem(rel, 1, "expected a list of CSL items (- id: ..., type: ...)")]
-    item_lines = list(located.item_lines) or [1] * len(data)
-    items: dict[str, dict[str, Any]] = {}
-    lines: dict[str, int] = {}
-    for item, line in zip(data, item_lines, strict=False):
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-            problems.append(Problem(rel, line, "each reference needs an 'id' (the citation key)"))
-            continue
-        key = item["id"]
-        if key != key.lower():
-            problems.append(Problem(rel, line, f"citation key '{key}' must be lowercase (CSL processors compare keys case-insensitively)"))
-        if key in items:
-            problems.append(Problem(rel, line, f"duplicate reference id '{key}' (first at line {lines[key]})"))
-            continue
-        if item.get("type") not in CSL_TYPES:
-            problems.append(Problem(rel, line, f"reference '{key}' has unknown CSL type {item.get('type')!r}; e.g. book, chapter, article-journal, webpage"))
-        if not item.get("title"):
-            problems.append(Problem(rel, line, f"reference '{key}' has no title"))
-        items[key] = item
-        lines[key] = line
-    return References(rel, items, lines), problems
-
-
 def _sort_name(item: dict[str, Any]) -> tuple[str, ...]:
     names = item.get("author") or item.get("editor") or []
     return tuple((n.get("family") or n.get("literal") or "").lower() for n in names)
@@ -247,66 +175,6 @@ def apa_sort_key(item: dict[str, Any]) -> tuple[Any, ...]:
     ) or ((_title_key(item), ""),)
     year = _year(item)
     return (people, (1, year) if year else (0, ""), _title_key(item))
-
-
-class FormattedStore:
-    """Formatted citations and entries kept between builds (dist/.press/references.json).
-
-    Keys hash everything the HTML depends on (the CSL style's bytes, citeproc-py's
-    version, the locale, the works and their year suffixes, the locators), so an entry
-    is reused only when formatting it again would give the same HTML. Formatting with
-    citeproc-py costs far more than the rest of composing a document.
-    """
-
-    def __init__(self, known: dict[str, str] | None = None) -> None:
-        self.known = dict(known or {})
-        self.new: dict[str, str] = {}
-
-    def get(self, key: str) -> str | None:
-        return self.new.get(key) or self.known.get(key)
-
-    def put(self, key: str, html: str) -> None:
-        self.new[key] = html
-
-    def take_new(self) -> dict[str, str]:
-        """What was formatted since the last call (for a worker to hand to the build)."""
-        new, self.new = self.new, {}
-        self.known.update(new)
-        return new
-
-
-# Formatted references kept between builds; a larger store starts again from this build.
-STORE_FILE = "dist/.press/references.json"
-STORE_LIMIT = 20_000
-
-
-def open_store(root: Path, memo: dict[Any, Any]) -> FormattedStore:
-    """The build's store of formatted references, loaded once into ``memo``."""
-    if "formatted" not in memo:
-        memo["formatted"] = FormattedStore(_read_store(root))
-    store: FormattedStore = memo["formatted"]
-    return store
-
-
-def _read_store(root: Path) -> dict[str, str]:
-    try:
-        data = json.loads((root / STORE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}  # missing or damaged: format again
-    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
-
-
-def save_store(root: Path, entries: dict[str, str]) -> None:
-    """Add newly formatted references to the store (called by the build, under its lock)."""
-    from .cache import atomic_write
-
-    if not entries:
-        return
-    known = _read_store(root)
-    known.update(entries)
-    if len(known) > STORE_LIMIT:
-        known = dict(entries)
-    atomic_write(root / STORE_FILE, json.dumps(known, sort_keys=True, ensure_ascii=False).encode())
 
 
 @functools.cache

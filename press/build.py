@@ -192,9 +192,9 @@ def _render_all(
     progress: Callable[[int, int], None] | None,
 ) -> list[Problem]:
     """Render every outdated handout in workers; the parent only submits and writes."""
-    from .bibliography import save_store
     from .executors import TASKS_PER_WORKER, handout_job, open_executor
     from .jobs import HandoutJob
+    from .refstore import save_store
 
     problems: list[Problem] = []
     formatted: dict[str, str] = {}

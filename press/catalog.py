@@ -65,7 +65,7 @@ def catalog_html(
     used = {f["tag"] for r in resources for f in r["files"]} | {f["tag"] for p in pack_rows for f in p["files"]}
     languages = [{"tag": lang.tag, "native": lang.native_name, "name": lang.name, "direction": lang.direction} for lang in registry.languages if lang.tag in used]
     kinds = [(k, UI_STRINGS[f"kind.{k}"]) for k in KINDS if any(r["kind"] == k for r in resources)]
-    from .compose import RecordingEnvironment  # Jinja2 only when the page is written
+    from .templates import RecordingEnvironment  # Jinja2 only when the page is written
 
     env = RecordingEnvironment(project)
     return env.render("catalog.html", {} if reads is None else reads, title=title, subtitle=subtitle, kinds=kinds, resources=resources, packs=pack_rows, languages=languages)

@@ -1,4 +1,6 @@
-"""Sources to HTML: Markdown body, citations, worksheets and figures into a Jinja2 template.
+"""Sources to HTML: a handout's translated body, citations, fonts and figures put into its
+Jinja2 template (the body's Markdown rendering is press/body.py, the templates
+press/templates.py).
 
 Nothing here imports WeasyPrint; the HTML this produces is exactly what the renderer gets.
 """
@@ -6,104 +8,20 @@ Nothing here imports WeasyPrint; the HTML this produces is exactly what the rend
 from __future__ import annotations
 
 import hashlib
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from html import escape
-from pathlib import Path
 from typing import Any
 
-import jinja2
-from markdown_it.renderer import RendererHTML
-from markdown_it.token import Token
-from markdown_it.utils import EnvType, OptionsDict
-
-from . import markdown, worksheets
-from .bibliography import STYLE_FILE, CslLocale, Formatter, catalog_locale, open_store, shipped_locale
+from . import markdown
+from .bibliography import STYLE_FILE, CslLocale, Formatter, catalog_locale, shipped_locale
+from .body import BodyRenderer, cited_keys, linkify, mark_reading_entries
 from .context import Context
 from .errors import Problem
 from .project import STYLESHEETS, Project
-from .sources import SAFE_SCHEMES, Handout
+from .refstore import open_store
+from .sources import Handout
+from .templates import RecordingEnvironment, css_string
 from .ui import UI_STRINGS
-
-TEMPLATES_DIR = "styles/templates"
-_URL_RE = re.compile(r"(https?://[^\s<]+[^\s<.,;)])")
-
-
-class RecordingLoader(jinja2.FileSystemLoader):
-    """Loads templates and remembers which file each name came from, with its hash."""
-
-    def __init__(self, project: Project) -> None:
-        super().__init__(str(project.root / TEMPLATES_DIR))
-        self._project = project
-        self.files: dict[str, tuple[str, str]] = {}
-
-    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
-        source, filename, uptodate = super().get_source(environment, template)
-        rel = self._project.relative(Path(filename))
-        self.files[template] = (rel, hashlib.sha256(source.encode()).hexdigest())
-        return source, filename, uptodate
-
-
-class RecordingEnvironment(jinja2.Environment):
-    """A Jinja2 environment that notes every template a render uses, cached or not.
-
-    Templates are compiled once per process; ``extends`` and ``include`` still pass
-    through ``_load_template``, so each render's dependencies are recorded as used.
-    """
-
-    def __init__(self, project: Project) -> None:
-        self.recording_loader = RecordingLoader(project)
-        super().__init__(
-            loader=self.recording_loader,
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            auto_reload=True,  # a long-lived process (watch mode) sees edited templates
-        )
-        self.used: set[str] = set()
-        self.filters["css_string"] = css_string
-        self.filters["page_counter"] = page_counter
-
-    def _load_template(self, name: str, globals: Any) -> jinja2.Template:
-        self.used.add(name)
-        return super()._load_template(name, globals)
-
-    def render(self, name: str, reads: dict[str, str], **context: Any) -> str:
-        self.used = set()
-        html = self.get_template(name).render(**context)
-        for used in sorted(self.used):
-            rel, digest = self.recording_loader.files[used]
-            reads[rel] = digest
-        return html
-
-
-def page_counter(pattern: str, style: str = "decimal") -> Any:
-    """A CSS ``content`` value for "Page {page} of {pages}" in any word order and digits."""
-    from markupsafe import Markup
-
-    parts = []
-    for piece in re.split(r"(\{page\}|\{pages\})", pattern):
-        if piece == "{page}":
-            parts.append(f"counter(page, {style})")
-        elif piece == "{pages}":
-            parts.append(f"counter(pages, {style})")
-        elif piece:
-            parts.append(str(css_string(piece)))
-    return Markup(" ".join(parts) or '""')
-
-
-def css_string(text: str) -> Any:
-    """Quote text for a CSS ``content`` value inside a <style> element.
-
-    The result is marked safe for Jinja: HTML escaping would corrupt CSS, so every
-    character that could end the string or the style element is escaped the CSS way.
-    """
-    from markupsafe import Markup
-
-    out = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\a ").replace("<", "\\3c ")
-    return Markup('"' + out + '"')
 
 
 @dataclass
@@ -115,107 +33,6 @@ class Composed:
     problems: list[Problem] = field(default_factory=list)
     fallbacks: int = 0  # source-language passages in a draft (--allow-incomplete) build
     stylesheets: tuple[tuple[str, str], ...] = ()  # (href in the HTML, project path)
-
-
-class _BodyRenderer(RendererHTML):
-    """markdown-it renderer with the handout dialect's extra tokens.
-
-    RendererHTML uses each public method named after a token type as that token's rule.
-    """
-
-    def citation(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
-        token = tokens[idx]
-        formatter: Formatter = env["formatter"]
-        if token.meta.get("entry"):
-            key = token.meta["items"][0].key
-            return f'<span class="ref-entry" dir="ltr">{_linkify(formatter.entry(key))}</span>'
-        # A citation flows in the text's own direction: right to left, "(Zaccaro وآخرون،
-        # 2018)" reads as Arabic writes it, and readers that rebuild reading order from
-        # the page (screen readers, search, copy) get the words in their order. Isolated
-        # left to right it put the Arabic term after the name on the page and in the text.
-        return f'<span class="cite">{formatter.cite(token.meta["items"])}</span>'
-
-    def fence(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
-        token = tokens[idx]
-        sheet, _ = worksheets.parse(token.content, env["path"], 1)
-        assert sheet is not None, "worksheet blocks are validated before rendering"
-        return worksheets.to_html(sheet, env["resource_id"], env["labels"], env["translate"])
-
-    def image(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
-        token = tokens[idx]
-        src = str(token.attrs.get("src", ""))
-        alt = self.renderInlineAsText(token.children or [], options, env)
-        if src.endswith(".svg"):
-            art = env["figure"](src, alt)
-        else:
-            art = f'<img src="{escape(env["to_url"]("handouts/" + src))}" alt="{escape(alt)}">'
-        return f'<figure class="figure">{art}<figcaption>{escape(alt)}</figcaption></figure>'
-
-    def heading_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
-        token = tokens[idx]
-        text = tokens[idx + 1].content if idx + 1 < len(tokens) else ""
-        slug = markdown.slugify(token.meta.get("anchor_text", text))
-        # Numbered like markdown.heading_slugs, which ``check`` validates links against.
-        seen: dict[str, int] = env.setdefault("slugs", {})
-        seen[slug] = seen.get(slug, 0) + 1
-        if seen[slug] > 1:
-            slug = f"{slug}-{seen[slug]}"
-        return f'<{token.tag} id="{escape(env["resource_id"])}--{escape(slug)}">'
-
-    def link_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
-        href = str(tokens[idx].attrs.get("href", ""))
-        scheme = href.split(":", 1)[0].lower() if ":" in href else ""
-        if href.startswith("#"):
-            env.setdefault("links", []).append(True)
-            return f'<a href="#{escape(env["resource_id"])}--{escape(href[1:])}">'
-        if scheme in SAFE_SCHEMES:
-            env.setdefault("links", []).append(True)
-            return f'<a href="{escape(href)}" class="external">'
-        env.setdefault("links", []).append(False)  # unsafe: keep the text, drop the link
-        return ""
-
-    def link_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
-        return "</a>" if env.setdefault("links", [True]).pop() else ""
-
-    @staticmethod
-    def _lone_image(tokens: Sequence[Token], idx: int) -> bool:
-        inline = tokens[idx]
-        children = [c for c in inline.children or [] if not (c.type == "text" and not c.content.strip())]
-        return inline.type == "inline" and len(children) == 1 and children[0].type == "image"
-
-    def paragraph_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
-        if idx + 1 < len(tokens) and self._lone_image(tokens, idx + 1):
-            return ""
-        return self.renderToken(tokens, idx, options, env)
-
-    def paragraph_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
-        if idx >= 1 and self._lone_image(tokens, idx - 1):
-            return ""
-        return self.renderToken(tokens, idx, options, env)
-
-
-def _linkify(entry_html: str) -> str:
-    return _URL_RE.sub(lambda m: f'<a href="{m.group(1)}" class="external">{m.group(1)}</a>', entry_html)
-
-
-def _mark_reading_entries(tokens: list[Token]) -> None:
-    """In reading lists, a list item that starts with one citation prints the full entry."""
-    for i, token in enumerate(tokens):
-        if token.type == "inline" and i >= 2 and tokens[i - 2].type == "list_item_open" and token.children:
-            first = token.children[0]
-            if first.type == "citation" and len(first.meta["items"]) == 1:
-                first.meta["entry"] = True
-
-
-def cited_keys(tokens: list[Token]) -> tuple[list[str], list[str]]:
-    """Keys cited in text, and keys printed as full reading-list entries, in order."""
-    in_text: list[str] = []
-    entries: list[str] = []
-    for token, _ in markdown.walk(tokens):
-        if token.type == "citation":
-            keys = [i.key for i in token.meta["items"]]
-            (entries if token.meta.get("entry") else in_text).extend(keys)
-    return in_text, entries
 
 
 def _catalog(ctx: Context, domain: str, reads: dict[str, str]) -> Any:
@@ -303,7 +120,7 @@ def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str], pack_
     if breaks:
         break_words_in_tokens(tokens, lang.tag)
     if handout.kind == "reading-list":
-        _mark_reading_entries(tokens)
+        mark_reading_entries(tokens)
     in_text, entries = cited_keys(tokens)
     style_path = project.root / STYLE_FILE
     record_read(ctx, STYLE_FILE, reads)
@@ -319,10 +136,10 @@ def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str], pack_
         "to_url": url_for,
         "figure": lambda src, alt: _figure(project, src, text, alt, reads),
     }
-    body_html = _BodyRenderer().render(tokens, markdown.make_parser().options, env)
+    body_html = BodyRenderer().render(tokens, markdown.make_parser().options, env)
     # The reference list holds works cited in the text; a reading list's own entries
     # are printed in full where they stand.
-    reference_list = [_linkify(e) for e in formatter.entries(in_text)] if in_text else []
+    reference_list = [linkify(e) for e in formatter.entries(in_text)] if in_text else []
     current = ctx.library.get(handout.superseded_by) if handout.superseded_by else None
     current_title = None
     if current is not None:

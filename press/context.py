@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .bibliography import References
 from .languages import SOURCE_LANGUAGE, Language
 from .project import Project
+from .references import References
 from .sources import Library
 
 

@@ -66,7 +66,8 @@ class SerialExecutor(Executor):
 
 
 PRELOAD = [
-    "press.jobs", "press.packbuild", "press.packs", "pypdf", "press.compose", "press.render", "press.bibliography", "press.translate", "press.segments",
+    "press.jobs", "press.packbuild", "press.packs", "pypdf", "press.compose", "press.body", "press.templates", "press.render", "press.bibliography",
+    "press.references", "press.refstore", "press.skeleton", "press.translate", "press.segments",
     "press.languages", "press.sources", "press.markdown", "press.fonts", "weasyprint", "weasyprint.text.fonts",
     "press.catalogs", "press.cache", "citeproc", "citeproc.source.json", "markdown_it", "babel.dates", "babel.numbers",
     "babel.messages.pofile", "importlib.metadata", "_strptime", "fontTools.agl", "uharfbuzz",

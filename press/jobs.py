@@ -46,10 +46,10 @@ class HandoutResult:
 
 @functools.lru_cache(maxsize=4)
 def _context(root: str, build: str, language: str, paper: str, allow_incomplete: bool) -> Context:
-    from .bibliography import load_references
     from .context import Context
     from .languages import load_registry
     from .project import load_project
+    from .references import load_references
     from .sources import load_library
 
     project = load_project(Path(root))
@@ -78,8 +78,8 @@ def relative_from(html_path: str) -> Callable[[str], str]:
 
 def run_handout_job(job: HandoutJob, render: Callable[[RenderJob], RenderResult]) -> HandoutResult:
     """Compose and render one job with ``render`` (a warm Renderer's method)."""
-    from .bibliography import open_store
     from .compose import compose
+    from .refstore import open_store
 
     ctx = _context(job.root, job.build, job.language, job.paper, job.allow_incomplete)
     handout = ctx.library.get(job.resource)

@@ -64,7 +64,7 @@ def build_packs(
     problems += _run(project, jobs, records, summary, skeletons, options.jobs)
     records.save_if_changed()
     if ctx_by_lang:
-        from .bibliography import open_store, save_store
+        from .refstore import open_store, save_store
 
         memo = next(iter(ctx_by_lang.values())).memo  # one memo shared by every language
         save_store(project.root, open_store(project.root, memo).take_new())

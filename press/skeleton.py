@@ -9,11 +9,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .bibliography import STYLE_FILE, Formatter, open_store
-from .compose import RecordingEnvironment, _linkify, _markup, cited_keys, font_stacks, record_read, reference_locale
+from .bibliography import STYLE_FILE, Formatter
+from .body import cited_keys, linkify
+from .compose import _markup, font_stacks, record_read, reference_locale
 from .context import Context
 from .packs import SKELETON_STYLESHEETS, Pack
+from .refstore import open_store
 from .sources import Handout
+from .templates import RecordingEnvironment
 from .ui import UI_STRINGS
 
 
@@ -56,13 +59,13 @@ def _common(ctx: Context, pack: Pack, texts: Callable[[str], str], ui: dict[str,
 def appendix_keys(ctx: Context, handouts: list[Handout]) -> list[str]:
     """Every work cited anywhere in the pack (in text or as a reading-list entry)."""
     from . import markdown
-    from .compose import _mark_reading_entries
+    from .body import mark_reading_entries
 
     keys: list[str] = []
     for handout in handouts:
         tokens = markdown.make_parser().parse(handout.body)
         if handout.kind == "reading-list":
-            _mark_reading_entries(tokens)
+            mark_reading_entries(tokens)
         in_text, entries = cited_keys(tokens)
         keys += in_text + entries
     return list(dict.fromkeys(keys))
@@ -79,7 +82,7 @@ def compose_skeleton(ctx: Context, pack: Pack, parts: list[PartInfo], handouts: 
     for key in keys:
         reads[f"reference:{key}"] = hashlib.sha256(ctx.references.digest_of(key).encode()).hexdigest()
     formatter = Formatter(ctx.references, style_path, reference_locale(ctx, reads), keys, ctx.memo, open_store(ctx.project.root, ctx.memo))
-    entries = [_markup(_linkify(e)) for e in formatter.entries()]
+    entries = [_markup(linkify(e)) for e in formatter.entries()]
     html = _environment(ctx).render(
         "pack/skeleton.html", reads, parts=parts, entries=entries, language_name=ctx.language.native_name,
         date=date, **_common(ctx, pack, texts, ui, reads),

@@ -6,9 +6,9 @@ import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .bibliography import References, load_references
 from .errors import Problem
 from .project import Project
+from .references import References, load_references
 from .sources import Handout, Library, check_body, load_library
 
 if TYPE_CHECKING:

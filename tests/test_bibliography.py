@@ -5,18 +5,11 @@ from __future__ import annotations
 import re
 
 from conftest import REPO
-from press.bibliography import (
-    CslLocale,
-    FormattedStore,
-    Formatter,
-    References,
-    catalog_locale,
-    load_references,
-    shipped_locale,
-    year_suffixes,
-)
+from press.bibliography import CslLocale, Formatter, catalog_locale, shipped_locale, year_suffixes
 from press.markdown import CiteItem, parse_citation
 from press.project import load_project
+from press.references import References, load_references
+from press.refstore import FormattedStore
 
 
 def _formatter(keys: list[str]) -> Formatter:
