@@ -16,16 +16,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import cache
-from .cache import InputHasher, atomic_write, outdated, sha256, verdict
-from .context import Context
+from .cache import InputHasher, atomic_write, outdated, verdict
+from .environment import Environment
 from .errors import PressError, Problem
-from .languages import Registry, load_registry
-from .plan import build_languages, pack_plan, packs_in, part_targets, plan, prune, static_key, universe
+from .languages import Registry
+from .plan import pack_plan, packs_in, part_targets, plan, prune, static_key, universe
 from .project import Project
 from .sources import Library
-from .store import SCHEMA, Memo, Records
+from .store import Records
 from .targets import PARTS_DIR, BuildOptions, BuildSummary, Target, part_path
-from .validate import validate
 from .versions import tool_version_parts, tool_versions
 
 __all__ = ["PARTS_DIR", "BuildOptions", "BuildSummary", "Target", "build", "build_lock", "part_path", "tool_version_parts", "tool_versions"]
@@ -83,28 +82,9 @@ def build(root: Path, options: BuildOptions, say: Callable[[str], None] = print,
     with nullcontext() if locked else build_lock(project, say):
         if remove_stale_temporaries(project) and options.explain:
             say("removed temporary files left by an interrupted build")
-        records = Records.load(project.root)
-        if records.note and options.explain:
-            say(records.note)
-        if not options.only and not options.packs:
-            records.prefetch()
-        hasher = InputHasher(project.root, {}, records)
-        versions = tool_versions()
-        checked = validate(project, options.only, memo=Memo(records, hasher, f"{SCHEMA};{versions}"))
-        if checked.problems:
-            records.save_if_changed()  # what was parsed cleanly need not be parsed again
-            raise PressError(checked.problems)
-        paper = options.paper or project.settings.paper
-        registry = load_registry(project)
-        languages = build_languages(project, registry, options)
-        memo: dict[object, object] = {}  # shared by every language's context: templates, CSL
-        ctx_by_lang = {
-            lang.tag: Context(project, checked.library, checked.references, lang, paper, options.allow_incomplete, memo)
-            for lang in languages
-        }
-        hasher.virtual |= {f"reference:{k}": sha256(checked.references.digest_of(k).encode()) for k in checked.references.items}
-        hasher.virtual |= {f"language:{lang.tag}": lang.digest for lang in registry.languages}
-        settings_digest = project.settings.digest("organisation", "copyright", "licence")
+        env = Environment.load(project, options, say)
+        records, hasher, checked, registry, paper, versions = env.records, env.hasher, env.checked, env.registry, env.paper, env.versions
+        languages, ctx_by_lang, settings_digest = env.languages, env.contexts, env.settings_digest
         todo: list[tuple[Target, dict[str, str]]] = []
         targets = plan(project, checked.library, languages, options, summary, records, hasher)
         packs = pack_plan(project, checked.library, targets, options, summary, records, hasher)
