@@ -172,8 +172,51 @@ def release(root: Path, name: str, version: str, override: bool, jobs: int, say:
     # swap a PDF between the build and the copy.
     with build_lock(project, say):
         build(root, options, say=say, locked=True)
+        return _release_target(project, profile, name, version, shipped, overridden, say)
+
+
+def _release_target(project: Project, profile: ReleaseProfile, name: str, version: str, shipped: list[str], overridden: list[str], say: Callable[[str], None]) -> ReleaseResult:
+    """The bundle as a target like any output: its key holds every shipped PDF's hash,
+    the profile, the version, the gates overridden, the earlier release the notes compare
+    with and the tool versions; an unchanged bundle is not assembled again."""
+    from .cache import InputHasher, outdated, verdict
+    from .store import Records
+    from .versions import tool_versions
+
+    output = f"dist/releases/{name}-{version}.zip"
+    records = Records.load(project.root)
+    try:
+        hasher = InputHasher(project.root, {}, records)
+        pdfs = sorted(
+            rel for tag in profile.languages for rel in
+            [*(f"dist/handouts/{tag}/{r}.pdf" for r in shipped), *(f"dist/packs/{tag}/{p}.pdf" for p in profile.packs)]
+            if (project.root / rel).is_file()
+        )
+        earlier = _previous(project.dist_dir / "releases", name, version)
+        key = {
+            "profile": repr(profile),
+            "version": version,
+            "overridden": json.dumps(overridden),
+            "shipped": json.dumps([(rel, hasher.current(rel)) for rel in pdfs]),
+            "previous": json.dumps(earlier, sort_keys=True),
+            "versions": tool_versions(),
+        }
+        folder = project.dist_dir / "releases" / f"{name}-{version}"
+        reason = outdated(records, hasher, project.root, output, key)
+        if reason is None and (not (folder / MANIFEST).is_file() or verify(folder)):
+            reason = "bundle folder missing or changed"
+        say(verdict(output, reason))
+        if reason is None:
+            target = project.root / output
+            files = [p for p in folder.rglob("*") if p.is_file()]
+            return ReleaseResult(folder, target, len(files), target.stat().st_size, overridden)
         say(f"assembling the bundle {name}-{version}")
-        return _assemble(project, profile, name, version, shipped, overridden)
+        result = _assemble(project, profile, name, version, shipped, overridden)
+        records.record(project.root, output, key, {}, result.zip)
+        records.save()
+        return result
+    finally:
+        records.close()
 
 
 def _assemble(project: Project, profile: ReleaseProfile, name: str, version: str, shipped: list[str], overridden: list[str]) -> ReleaseResult:

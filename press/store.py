@@ -64,6 +64,8 @@ def kind_of(output: str) -> str:
         return "pack"
     if output.startswith("dist/handouts/"):
         return "handout"
+    if output.startswith("dist/releases/"):
+        return "release"
     return "catalog" if output == "dist/index.html" else "other"
 
 
@@ -190,6 +192,15 @@ class Records:
         self._pending[output] = record
         self._adopt(root, reads)
         self.save_soon()
+
+    def record(self, root: Path, output: str, static: dict[str, str], reads: dict[str, str], path: Path) -> None:
+        """Record an output another step wrote whole (a release zip, written by ``_zip``
+        through a temporary file and a rename)."""
+        data = path.read_bytes()
+        stat = path.stat()
+        record = Record(sha256(data), static, reads, (stat.st_size, stat.st_mtime_ns), 0)
+        self.records.put(output, record)
+        self._pending[output] = record
 
     def _adopt(self, root: Path, reads: dict[str, str]) -> None:
         """Keep the size and mtime of the files a job read beside the hash it recorded, so

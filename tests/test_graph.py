@@ -127,3 +127,22 @@ def test_inputs_are_checked_by_size_and_mtime_before_their_hash(project: Path) -
     text = css.read_text()
     css.write_text(text.replace("a", "b", 1))
     assert explained(project)["dist/handouts/en/calm-place.pdf"] == "rebuild, styles/print.css changed"
+
+
+def test_a_release_is_a_target_too(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    release = ("release", "test-clinic", "--version", "1.0", "--as-of", "2026-11-27", "-j", "1")
+    first = run(root, *release, check=True)
+    assert "dist/releases/test-clinic-1.0.zip: rebuild, never built" in first.stderr
+    zipped = (root / "dist/releases/test-clinic-1.0.zip").read_bytes()
+    again = run(root, *release, check=True)
+    assert "dist/releases/test-clinic-1.0.zip: up to date" in again.stderr and "assembling" not in again.stderr
+    assert (root / "dist/releases/test-clinic-1.0.zip").read_bytes() == zipped
+    (root / "dist/releases/test-clinic-1.0/index.html").write_text("changed by hand")
+    assert "rebuild, bundle folder missing or changed" in run(root, *release, check=True).stderr
+    _edit(root / "handouts/calm-place.md", "Sit comfortably.", "Sit or lie comfortably.")
+    edited = run(root, *release, check=True)
+    assert "dist/releases/test-clinic-1.0.zip: rebuild, shipped changed" in edited.stderr
+    assert run(root, "verify", str(root / "dist/releases/test-clinic-1.0.zip"), check=True).returncode == 0
+    with sqlite3.connect(root / "dist/.press/build.db") as db:
+        assert db.execute("SELECT kind FROM outputs WHERE output = 'dist/releases/test-clinic-1.0.zip'").fetchone() == ("release",)
