@@ -15,6 +15,8 @@ REGISTRY_FILE = "translations/languages.yaml"
 FONTS_FILE = "styles/fonts.yaml"
 # Scripts written without spaces between words: line-break opportunities are inserted.
 NO_SPACE_SCRIPTS = ("Mymr", "Khmr", "Laoo", "Thai")
+# Scripts whose words start with a capital in a list or menu.
+CAPITALISED_SCRIPTS = ("Latn", "Cyrl", "Grek", "Armn")
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,10 @@ class Language:
 
         locale = Locale.parse(self.tag.replace("-", "_"))
         name = locale.get_display_name(locale) or self.name
-        return name[:1].upper() + name[1:] if self.script in ("Latn", "Cyrl", "Grek", "Armn", "Geor") else name
+        # A name at the start of a list item is capitalised in scripts that capitalise
+        # words (CLDR's "uiListOrMenu" context). Not Georgian: Mkhedruli has no capitals
+        # at the start of a word, and str.upper() would turn its first letter Mtavruli.
+        return name[:1].upper() + name[1:] if self.script in CAPITALISED_SCRIPTS else name
 
     @property
     def is_source(self) -> bool:

@@ -250,3 +250,23 @@ def test_reference_terms_come_from_the_csl_catalog_where_csl_has_no_locale(tmp_p
     assert "dist/handouts/sw/calm-place.pdf: rebuild, translations/sw/csl.po changed" in again.stderr
     assert "dist/handouts/es/calm-place.pdf: up to date" in again.stderr
     assert "Ndani ya P. Gilbert (Mh.)" in _text(root / "dist/handouts/sw/calm-place.pdf")
+
+
+def test_every_autonym_is_written_as_cldr_writes_it() -> None:
+    """Native names keep CLDR's letters; only scripts that capitalise words get a capital
+    first letter (Georgian has none: 'ქართული', never Mtavruli 'Ქართული')."""
+    from babel import Locale
+
+    from press.languages import CAPITALISED_SCRIPTS, load_registry
+    from press.project import load_project
+
+    registry = load_registry(load_project(REPO))
+    assert len(registry.languages) >= 70
+    for lang in registry.languages:
+        cldr = Locale.parse(lang.tag.replace("-", "_")).get_display_name(Locale.parse(lang.tag.replace("-", "_")))
+        assert cldr, lang.tag
+        assert lang.native_name[1:] == cldr[1:], lang.tag
+        first = cldr[0].upper() if lang.script in CAPITALISED_SCRIPTS else cldr[0]
+        assert lang.native_name[0] == first, f"{lang.tag}: {lang.native_name!r} against CLDR {cldr!r}"
+    assert registry.get("ka").native_name == "ქართული"
+    assert registry.get("es").native_name == "Español" and registry.get("ru").native_name == "Русский"
