@@ -95,8 +95,8 @@ def cli() -> None:
 @_SCHEDULER
 def build(project: Path, only: tuple[str, ...], languages: tuple[str, ...], paper: str | None, force: bool, keep_html: bool, jobs: int | None, explain: bool, allow_incomplete: bool, scheduler: str | None) -> None:
     """Build the PDFs that are out of date into dist/."""
-    from press.build import BuildOptions
     from press.build import build as run_build
+    from press.targets import BuildOptions
 
     options = BuildOptions(only, languages, paper, force, keep_html, jobs or os.cpu_count() or 1, explain, allow_incomplete, scheduler=_scheduler(scheduler))
     progress = _Progress()
@@ -123,9 +123,9 @@ def build(project: Path, only: tuple[str, ...], languages: tuple[str, ...], pape
 @_SCHEDULER
 def pack(project: Path, pack_id: str, languages: tuple[str, ...], paper: str | None, force: bool, allow_incomplete: bool, jobs: int | None, scheduler: str | None) -> None:
     """Build one pack (cover, contents, resources, bibliography) into dist/packs/<lang>/."""
-    from press.build import BuildOptions
     from press.build import build as run_build
     from press.packs import resources_of
+    from press.targets import BuildOptions
 
     only = resources_of(project, pack_id)
     options = BuildOptions(only, languages, paper, force, False, jobs or os.cpu_count() or 1, False, allow_incomplete, (pack_id,), _scheduler(scheduler))
@@ -143,7 +143,7 @@ def pack(project: Path, pack_id: str, languages: tuple[str, ...], paper: str | N
 @_SCHEDULER
 def watch(project: Path, languages: tuple[str, ...], jobs: int | None, allow_incomplete: bool, scheduler: str | None) -> None:
     """Rebuild what each saved change affects, printing what was rebuilt and any errors."""
-    from press.build import BuildOptions
+    from press.targets import BuildOptions
     from press.watch import watch as run_watch
 
     options = BuildOptions((), languages, None, False, False, jobs or os.cpu_count() or 1, False, allow_incomplete, scheduler=_scheduler(scheduler))

@@ -24,10 +24,7 @@ from .plan import pack_plan, packs_in, part_targets, plan, prune, static_key, un
 from .project import Project
 from .sources import Library
 from .store import Records
-from .targets import PARTS_DIR, BuildOptions, BuildSummary, Target, part_path
-from .versions import tool_version_parts, tool_versions
-
-__all__ = ["PARTS_DIR", "BuildOptions", "BuildSummary", "Target", "build", "build_lock", "part_path", "tool_version_parts", "tool_versions"]
+from .targets import BuildOptions, BuildSummary, Target
 
 if TYPE_CHECKING:
     from .jobs import HandoutResult
@@ -179,8 +176,10 @@ def _render_all(
     problems: list[Problem] = []
     formatted: dict[str, str] = {}
     token = f"{os.getpid()}-{time.monotonic_ns()}"  # one per build: workers never reuse stale sources
-    scheduler = options.scheduler or (project.settings.executor if project.settings.executor != "local" else None)
-    batch = len(todo) if scheduler else max(1, options.jobs) * TASKS_PER_WORKER
+    on_cluster = bool(options.scheduler) or project.settings.executor != "local"
+    # Local pools are replaced every TASKS_PER_WORKER documents a worker; a cluster's
+    # workers are the cluster's to manage.
+    batch = len(todo) if on_cluster else max(1, options.jobs) * TASKS_PER_WORKER
     pending: dict[Future[HandoutResult], tuple[Target, dict[str, str]]] = {}
     done = 0
 
@@ -198,7 +197,7 @@ def _render_all(
         # Each batch gets a fresh pool, so no worker renders more than TASKS_PER_WORKER
         # documents: memory stays bounded however large the library.
         for start in range(0, len(todo), batch):
-            executor = open_executor(project, options.jobs, scheduler)
+            executor = open_executor(project, options.jobs, options.scheduler)
             try:
                 for target, static in todo[start : start + batch]:
                     keep = options.keep_html and not target.part

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import tempfile
 import threading
 import warnings
@@ -31,13 +30,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .cache import MADE_FONTS_DIR, atomic_write
 from .errors import PressError, Problem
 from .jobs import HandoutJob, HandoutResult
+from .versions import tool_version_parts
 
 # What a worker needs of the project: sources, catalogs, styles and settings.
 SNAPSHOT_FOLDERS = ("handouts", "translations", "styles")
 SNAPSHOT_FILES = ("pipeline.yaml",)
-MADE_FONTS_DIR = "dist/.press/fonts/"
 
 
 @dataclass(frozen=True)
@@ -62,16 +62,11 @@ class Snapshot:
             digest.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
         return cls(digest.hexdigest(), tuple(found))
 
-    @property
-    def size(self) -> int:
-        return sum(len(data) for _, data in self.files)
-
 
 @dataclass
 class RemoteResult:
     outcome: HandoutResult
     made: dict[str, bytes] = field(default_factory=dict)  # fonts the job made, by project path
-    worker: str = ""
 
 
 @functools.cache
@@ -117,26 +112,22 @@ def run_remote(snapshot: Snapshot, fn: Callable[[HandoutJob], HandoutResult], jo
                 made[rel] = (root / rel).read_bytes()
                 marker.parent.mkdir(parents=True, exist_ok=True)
                 marker.touch()
-    return RemoteResult(outcome, made, os.uname().nodename)
-
-
-def fingerprint() -> dict[str, str]:
-    """What the bytes of a PDF depend on besides its inputs (see build.tool_versions)."""
-    from .versions import tool_version_parts
-
-    return tool_version_parts()
+    return RemoteResult(outcome, made)
 
 
 class ClusterExecutor(Executor):
     """Submits handout jobs to a Dask cluster and hands back local futures of their
     results, so the build writes and records them as it does any other."""
 
-    def __init__(self, address: str, root: Path) -> None:
+    def __init__(self, address: str, root: Path, origin: str = "--scheduler") -> None:
+        """``origin``: where the address came from (the option or pipeline.yaml), named in
+        every error."""
+        self.origin = origin
         try:
             import distributed
             import distributed.versions
         except ImportError:  # pragma: no cover - distributed is in requirements.lock
-            raise PressError([Problem("--scheduler", 0, "the 'distributed' package is not installed; run make")]) from None
+            raise PressError([Problem(origin, 0, "the 'distributed' package is not installed; run make")]) from None
         self.root = root
         try:
             client: Any = distributed.Client
@@ -146,7 +137,7 @@ class ClusterExecutor(Executor):
                 warnings.simplefilter("ignore", distributed.versions.VersionMismatchWarning)
                 self.client: Any = client(address, timeout="10s", set_as_default=False)
         except OSError as exc:
-            raise PressError([Problem("--scheduler", 0, f"cannot reach the Dask scheduler at {address} ({exc}); start it or fix the address")]) from None
+            raise PressError([Problem(origin, 0, f"cannot reach the Dask scheduler at {address} ({exc}); start it or fix the address")]) from None
         self._check_workers()
         self.snapshot = Snapshot.of(root)
         # One copy on every worker: a job names it, and no job carries it.
@@ -159,13 +150,14 @@ class ClusterExecutor(Executor):
         workers = self.client.scheduler_info()["workers"]
         if not workers:
             self.client.wait_for_workers(1, timeout=30)
-        mine = fingerprint()
-        theirs: dict[str, dict[str, str]] = self.client.run(fingerprint)
+        # What a PDF's bytes depend on besides its inputs, here and on every worker.
+        mine = tool_version_parts()
+        theirs: dict[str, dict[str, str]] = self.client.run(tool_version_parts)
         problems = []
         for address, parts in sorted(theirs.items()):
             differ = [f"{name} {parts.get(name, 'missing')} there, {mine.get(name, 'missing')} here" for name in sorted(set(parts) | set(mine)) if parts.get(name) != mine.get(name)]
             if differ:
-                problems.append(Problem("--scheduler", 0, f"worker {address} would make different bytes: {'; '.join(differ)}; install the same locked packages, Handout Press version and Debian fonts there"))
+                problems.append(Problem(self.origin, 0, f"worker {address} would make different bytes: {'; '.join(differ)}; install the same locked packages, Handout Press version and Debian fonts there"))
         if problems:
             self.client.close()
             raise PressError(problems)
@@ -186,8 +178,6 @@ class ClusterExecutor(Executor):
                 local.set_exception(exc)
                 return
             for rel, data in result.made.items():
-                from .cache import atomic_write
-
                 if not (self.root / rel).is_file():
                     atomic_write(self.root / rel, data)
             local.set_result(result.outcome)

@@ -95,12 +95,13 @@ def start_early() -> None:
 
 
 def open_executor(project: Project, jobs: int, scheduler: str | None) -> Executor:
-    """Where handout jobs run: a Dask cluster when a scheduler address is given (see
-    press/cluster.py), else ``jobs`` local workers."""
-    if scheduler:
+    """Where handout jobs run: a Dask cluster when --scheduler or pipeline.yaml's
+    ``executor`` names one (see press/cluster.py), else ``jobs`` local workers."""
+    address = scheduler or (project.settings.executor if project.settings.executor != "local" else None)
+    if address:
         from .cluster import ClusterExecutor
 
-        return ClusterExecutor(scheduler, project.root)
+        return ClusterExecutor(address, project.root, "--scheduler" if scheduler else "pipeline.yaml (executor)")
     return make_executor(jobs)
 
 

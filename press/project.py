@@ -163,8 +163,9 @@ def load_project(root: Path) -> Project:
 
 
 def valid_scheduler(address: str) -> bool:
-    """A Dask scheduler address: tcp:// (or tls://), a host and a port."""
-    return re.fullmatch(r"(tcp|tls)://[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}", address) is not None
+    """A Dask scheduler address: tcp://, a host and a port (TLS would need certificates
+    this tool does not configure)."""
+    return re.fullmatch(r"tcp://[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}", address) is not None
 
 
 def _releases(text: str, raw: object, line: int, problems: list[Problem]) -> tuple[ReleaseProfile, ...]:

@@ -157,7 +157,8 @@ def _zip(folder: Path, target: Path) -> None:
 
 def release(root: Path, name: str, version: str, override: bool, jobs: int, say: Callable[[str], None], as_of: dt.date | None = None, scheduler: str | None = None) -> ReleaseResult:
     """Gate, build and bundle one release profile."""
-    from .build import BuildOptions, build, build_lock
+    from .build import build, build_lock
+    from .targets import BuildOptions
 
     project = load_project(root)
     if not _VERSION_RE.match(version):
@@ -194,7 +195,8 @@ def _release_target(project: Project, profile: ReleaseProfile, name: str, versio
         )
         earlier = _previous(project.dist_dir / "releases", name, version)
         key = {
-            "profile": repr(profile),
+            # What the profile ships, not where it sits in pipeline.yaml.
+            "profile": json.dumps([profile.packs, profile.resources, profile.languages, profile.paper, profile.clinic, profile.contact]),
             "version": version,
             "overridden": json.dumps(overridden),
             "shipped": json.dumps([(rel, hasher.current(rel)) for rel in pdfs]),
@@ -212,7 +214,7 @@ def _release_target(project: Project, profile: ReleaseProfile, name: str, versio
             return ReleaseResult(folder, target, len(files), target.stat().st_size, overridden)
         say(f"assembling the bundle {name}-{version}")
         result = _assemble(project, profile, name, version, shipped, overridden)
-        records.record(project.root, output, key, {}, result.zip)
+        records.record(output, key, {}, result.zip)
         records.save()
         return result
     finally:

@@ -19,7 +19,6 @@ import json
 import pickle
 import sqlite3
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -95,24 +94,11 @@ class RecordTable:
     def prefetch(self) -> None:
         """Read every row at once: for a build of the whole library one query beats
         thousands of lookups."""
-        self._load_all()
-
-    def _load_all(self) -> None:
         if not self._all and self._db is not None:
             for output, *row in self._db.execute("SELECT output, output_sha, static, reads, size, mtime_ns, pages FROM outputs"):
                 if output not in self._rows:
                     self._rows[output] = _record(tuple(row))
             self._all = True
-
-    def items(self) -> Iterator[tuple[str, Record]]:
-        self._load_all()
-        return ((k, v) for k, v in sorted(self._rows.items()) if v is not None)
-
-    def values(self) -> Iterator[Record]:
-        return (v for _, v in self.items())
-
-    def __iter__(self) -> Iterator[str]:
-        return (k for k, _ in self.items())
 
     def put(self, output: str, record: Record | None) -> None:
         self._rows[output] = record
@@ -138,6 +124,7 @@ class Records:
     _file_soft: dict[str, tuple[int, int, int, str]] = field(default_factory=dict)
     _memo_writes: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     _files: dict[str, tuple[int, int, int, str]] | None = None  # every file row, once prefetched
+    _prefetched: bool = False  # every status row is in _statuses: an absent one is None
     _last_save: float = 0.0
     started_ns: int = field(default_factory=time.time_ns)
 
@@ -167,12 +154,13 @@ class Records:
             return
         for name, value in self.db.execute("SELECT name, value FROM statuses"):
             self._statuses.setdefault(name, json.loads(value))
+        self._prefetched = True
         self._files = {row[0]: (int(row[1]), int(row[2]), int(row[3]), str(row[4])) for row in self.db.execute("SELECT path, size, mtime_ns, checked_ns, sha FROM files")}
 
     # Translation status by "<lang>/<resource>": the hashes of what it was computed from,
     # then the state and counts (parsing a catalog costs more than a lookup).
     def status(self, name: str) -> list[object] | None:
-        if name not in self._statuses and self._files is None:
+        if name not in self._statuses and not self._prefetched:
             row = self.db.execute("SELECT value FROM statuses WHERE name = ?", (name,)).fetchone() if self.db else None
             self._statuses[name] = json.loads(row[0]) if row else None
         return self._statuses.get(name)
@@ -193,7 +181,7 @@ class Records:
         self._adopt(root, reads)
         self.save_soon()
 
-    def record(self, root: Path, output: str, static: dict[str, str], reads: dict[str, str], path: Path) -> None:
+    def record(self, output: str, static: dict[str, str], reads: dict[str, str], path: Path) -> None:
         """Record an output another step wrote whole (a release zip, written by ``_zip``
         through a temporary file and a rename)."""
         data = path.read_bytes()

@@ -7,8 +7,9 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from .build import BuildOptions, BuildSummary, build
+from .build import build
 from .errors import PressError
+from .targets import BuildOptions, BuildSummary
 
 WATCHED = ("handouts", "styles", "translations", "pipeline.yaml")
 
