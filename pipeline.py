@@ -29,6 +29,15 @@ _SCHEDULER = click.option(
 )
 
 
+_VARIANT = click.option(
+    "--variant",
+    "variants",
+    multiple=True,
+    metavar="NAME",
+    help="Make only this variant: client, professional or large-print (repeatable); default: pipeline.yaml's variants.",
+)
+
+
 def _scheduler(value: str | None) -> str | None:
     from press.errors import PressError, Problem
     from press.project import valid_scheduler
@@ -92,13 +101,17 @@ def cli() -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel render workers; default: number of cores.")
 @click.option("--explain", is_flag=True, help="Print why each output is, or is not, rebuilt.")
 @click.option("--allow-incomplete", is_flag=True, help="Build drafts from incomplete translations; untranslated passages print in English, marked.")
+@_VARIANT
 @_SCHEDULER
-def build(project: Path, only: tuple[str, ...], languages: tuple[str, ...], paper: str | None, force: bool, keep_html: bool, jobs: int | None, explain: bool, allow_incomplete: bool, scheduler: str | None) -> None:
+def build(
+    project: Path, only: tuple[str, ...], languages: tuple[str, ...], paper: str | None, force: bool, keep_html: bool, jobs: int | None, explain: bool, allow_incomplete: bool,
+    variants: tuple[str, ...], scheduler: str | None,
+) -> None:
     """Build the PDFs that are out of date into dist/."""
     from press.build import build as run_build
     from press.targets import BuildOptions
 
-    options = BuildOptions(only, languages, paper, force, keep_html, jobs or os.cpu_count() or 1, explain, allow_incomplete, scheduler=_scheduler(scheduler))
+    options = BuildOptions(only, languages, paper, force, keep_html, jobs or os.cpu_count() or 1, explain, allow_incomplete, scheduler=_scheduler(scheduler), variants=variants)
     progress = _Progress()
     try:
         summary = run_build(project, options, say=lambda m: click.echo(m, err=True), progress=progress.advance)
@@ -120,15 +133,16 @@ def build(project: Path, only: tuple[str, ...], languages: tuple[str, ...], pape
 @click.option("--force", is_flag=True, help="Rebuild the pack and its resources even if they are up to date.")
 @click.option("--allow-incomplete", is_flag=True, help="Build a draft even if a translation is incomplete.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel render workers; default: number of cores.")
+@_VARIANT
 @_SCHEDULER
-def pack(project: Path, pack_id: str, languages: tuple[str, ...], paper: str | None, force: bool, allow_incomplete: bool, jobs: int | None, scheduler: str | None) -> None:
+def pack(project: Path, pack_id: str, languages: tuple[str, ...], paper: str | None, force: bool, allow_incomplete: bool, jobs: int | None, variants: tuple[str, ...], scheduler: str | None) -> None:
     """Build one pack (cover, contents, resources, bibliography) into dist/packs/<lang>/."""
     from press.build import build as run_build
     from press.packs import resources_of
     from press.targets import BuildOptions
 
     only = resources_of(project, pack_id)
-    options = BuildOptions(only, languages, paper, force, False, jobs or os.cpu_count() or 1, False, allow_incomplete, (pack_id,), _scheduler(scheduler))
+    options = BuildOptions(only, languages, paper, force, False, jobs or os.cpu_count() or 1, False, allow_incomplete, (pack_id,), _scheduler(scheduler), variants)
     summary = run_build(project, options, say=lambda m: click.echo(m, err=True))
     for line in summary.skipped_by_language():
         click.echo(line, err=True)
@@ -140,13 +154,14 @@ def pack(project: Path, pack_id: str, languages: tuple[str, ...], paper: str | N
 @click.option("--lang", "languages", multiple=True, metavar="L", help="Rebuild only this language (repeatable); default: pipeline.yaml.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel render workers; default: number of cores.")
 @click.option("--allow-incomplete", is_flag=True, help="Rebuild drafts from incomplete translations too.")
+@_VARIANT
 @_SCHEDULER
-def watch(project: Path, languages: tuple[str, ...], jobs: int | None, allow_incomplete: bool, scheduler: str | None) -> None:
+def watch(project: Path, languages: tuple[str, ...], jobs: int | None, allow_incomplete: bool, variants: tuple[str, ...], scheduler: str | None) -> None:
     """Rebuild what each saved change affects, printing what was rebuilt and any errors."""
     from press.targets import BuildOptions
     from press.watch import watch as run_watch
 
-    options = BuildOptions((), languages, None, False, False, jobs or os.cpu_count() or 1, False, allow_incomplete, scheduler=_scheduler(scheduler))
+    options = BuildOptions((), languages, None, False, False, jobs or os.cpu_count() or 1, False, allow_incomplete, scheduler=_scheduler(scheduler), variants=variants)
     run_watch(project, options, say=lambda m: click.echo(m, err=True))
 
 

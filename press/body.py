@@ -36,6 +36,15 @@ class BodyRenderer(RendererHTML):
         # left to right it put the Arabic term after the name on the page and in the text.
         return f'<span class="cite">{formatter.cite(token.meta["items"])}</span>'
 
+    def container_passage_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        # Only the professional version keeps its passages (press/variants.py drops them
+        # from the others before rendering): marked so that a reader of the page, and of
+        # its tags, sees where the guidance for professionals starts and ends.
+        return f'<section class="professional-passage" aria-label="{escape(env["labels"]["professional"])}">'
+
+    def container_passage_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        return "</section>"
+
     def fence(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         token = tokens[idx]
         sheet, _ = worksheets.parse(token.content, env["path"], 1)
@@ -93,6 +102,20 @@ class BodyRenderer(RendererHTML):
         if idx >= 1 and self._lone_image(tokens, idx - 1):
             return ""
         return self.renderToken(tokens, idx, options, env)
+
+
+def without_passages(tokens: list[Token]) -> list[Token]:
+    """The tokens of the client version: every ``::: professional`` passage left out."""
+    kept: list[Token] = []
+    depth = 0
+    for token in tokens:
+        if token.type == "container_passage_open":
+            depth += 1
+        elif token.type == "container_passage_close":
+            depth -= 1
+        elif depth == 0:
+            kept.append(token)
+    return kept
 
 
 def linkify(entry_html: str) -> str:

@@ -83,9 +83,9 @@ def build(root: Path, options: BuildOptions, say: Callable[[str], None] = print,
         records, hasher, checked, registry, paper, versions = env.records, env.hasher, env.checked, env.registry, env.paper, env.versions
         languages, ctx_by_lang, settings_digest = env.languages, env.contexts, env.settings_digest
         todo: list[tuple[Target, dict[str, str]]] = []
-        targets = plan(project, checked.library, languages, options, summary, records, hasher)
-        packs = pack_plan(project, checked.library, targets, options, summary, records, hasher)
-        targets += part_targets(checked.library, packs, targets)
+        targets, available = plan(project, checked.library, languages, options, summary, records, hasher, env.variants)
+        packs = pack_plan(project, checked.library, available, options, summary, records, hasher, env.variants)
+        targets += part_targets(checked.library, packs, available)
         for target in targets:
             h = target.handout
             current = checked.library.get(h.superseded_by) if h.superseded_by else None
@@ -168,42 +168,56 @@ def _render_all(
     summary: BuildSummary,
     progress: Callable[[int, int], None] | None,
 ) -> list[Problem]:
-    """Render every outdated handout in workers; the parent only submits and writes."""
+    """Render every outdated output in workers; the parent only submits and writes. The
+    outputs of one resource and language (its variants and pack parts) are one job, so
+    its body is parsed and translated once."""
     from .executors import TASKS_PER_WORKER, handout_job, open_executor
-    from .jobs import HandoutJob
+    from .jobs import HandoutJob, Rendition
     from .refstore import save_store
 
     problems: list[Problem] = []
     formatted: dict[str, str] = {}
     token = f"{os.getpid()}-{time.monotonic_ns()}"  # one per build: workers never reuse stale sources
     on_cluster = bool(options.scheduler) or project.settings.executor != "local"
+    groups: dict[tuple[str, str], list[tuple[Target, dict[str, str]]]] = {}
+    for target, static in todo:  # in cost order: a group starts where its costliest output is
+        groups.setdefault((target.handout.id, target.language), []).append((target, static))
     # Local pools are replaced every TASKS_PER_WORKER documents a worker; a cluster's
     # workers are the cluster's to manage.
-    batch = len(todo) if on_cluster else max(1, options.jobs) * TASKS_PER_WORKER
-    pending: dict[Future[HandoutResult], tuple[Target, dict[str, str]]] = {}
+    limit = len(todo) if on_cluster else max(1, options.jobs) * TASKS_PER_WORKER
+    batches: list[list[list[tuple[Target, dict[str, str]]]]] = [[]]
+    size = 0
+    for group in groups.values():
+        if size and size + len(group) > limit:
+            batches.append([])
+            size = 0
+        batches[-1].append(group)
+        size += len(group)
+    pending: dict[Future[list[HandoutResult]], list[tuple[Target, dict[str, str]]]] = {}
     done = 0
 
-    def finish(future: Future[HandoutResult]) -> None:
+    def finish(future: Future[list[HandoutResult]]) -> None:
         nonlocal done
-        done += 1
-        if progress:
-            progress(done, len(todo))
-        target, static = pending.pop(future)
-        outcome = future.result()
-        formatted.update(outcome.formatted)
-        problems.extend(_store(project, target, static, outcome, records, summary))
+        group = pending.pop(future)
+        for (target, static), outcome in zip(group, future.result(), strict=True):
+            done += 1
+            if progress:
+                progress(done, len(todo))
+            formatted.update(outcome.formatted)
+            problems.extend(_store(project, target, static, outcome, records, summary))
 
     try:
         # Each batch gets a fresh pool, so no worker renders more than TASKS_PER_WORKER
         # documents: memory stays bounded however large the library.
-        for start in range(0, len(todo), batch):
+        for batch in batches:
             executor = open_executor(project, options.jobs, options.scheduler)
             try:
-                for target, static in todo[start : start + batch]:
-                    keep = options.keep_html and not target.part
-                    job = HandoutJob(str(project.root), token, target.handout.id, target.language, paper, options.allow_incomplete, target.part, target.html_path, keep)
+                for group in batch:
+                    first = group[0][0]
+                    renditions = tuple(Rendition(t.variant.name, t.part, t.html_path, options.keep_html and not t.part) for t, _ in group)
+                    job = HandoutJob(str(project.root), token, first.handout.id, first.language, paper, options.allow_incomplete, renditions)
                     future = executor.submit(handout_job, job)
-                    pending[future] = (target, static)
+                    pending[future] = group
                     if future.done():  # the serial executor: each PDF is written as it is made
                         finish(future)
                 for future in as_completed(list(pending)):

@@ -16,6 +16,9 @@ from .packs import Pack
 from .project import Project
 from .sources import KINDS, Library
 from .ui import UI_STRINGS
+from .variants import VARIANTS
+
+_LABELS = {"client": "client_version", "professional": "professional_version", "large-print": "large_print"}
 
 
 def catalog_key(project: Project, library: Library, registry: Registry, packs: tuple[Pack, ...], present: set[str]) -> str:
@@ -52,16 +55,29 @@ def catalog_html(
                 found.append({"tag": lang.tag, "native": lang.native_name, "name": lang.name, "direction": lang.direction, "href": href})
         return found
 
+    def by_variant(folder: str, name: str) -> list[dict[str, Any]]:
+        """Each variant that exists, with the languages it exists in."""
+        found = []
+        for variant in VARIANTS.values():
+            available = files(folder, name + variant.suffix)
+            if available:
+                found.append({"name": variant.name, "label": UI_STRINGS[_LABELS[variant.name]], "files": available})
+        return found
+
     resources: list[dict[str, Any]] = []
     for h in library.handouts:
-        available = files("handouts", h.id)
-        if available:
+        variants = by_variant("handouts", h.id)
+        if variants:
             resources.append({
                 "id": h.id, "kind": h.kind, "title": h.title, "summary": h.summary, "edition": h.edition,
-                "review_due": h.review_due.isoformat(), "audience": h.audience, "archived": h.archived, "files": available,
+                "review_due": h.review_due.isoformat(), "audience": h.audience, "archived": h.archived,
+                "variants": variants, "files": [f for v in variants for f in v["files"]],
             })
-    pack_rows: list[dict[str, Any]] = [{"title": p.title, "summary": p.summary, "files": files("packs", p.id)} for p in packs]
-    pack_rows = [p for p in pack_rows if p["files"]]
+    pack_rows: list[dict[str, Any]] = []
+    for p in packs:
+        variants = by_variant("packs", p.id)
+        if variants:
+            pack_rows.append({"title": p.title, "summary": p.summary, "variants": variants, "files": [f for v in variants for f in v["files"]]})
     used = {f["tag"] for r in resources for f in r["files"]} | {f["tag"] for p in pack_rows for f in p["files"]}
     languages = [{"tag": lang.tag, "native": lang.native_name, "name": lang.name, "direction": lang.direction} for lang in registry.languages if lang.tag in used]
     kinds = [(k, UI_STRINGS[f"kind.{k}"]) for k in KINDS if any(r["kind"] == k for r in resources)]

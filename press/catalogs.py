@@ -31,6 +31,9 @@ PACKS_DOMAIN = "packs"
 # Reference terms, only for languages CSL has no locale for (see bibliography.CSL_TERMS).
 CSL_DOMAIN = "csl"
 TRANSLATOR = "Handout Press draft translation <translations@handout-press.invalid>"
+# The translator comment of a message only the professional version prints; status
+# counts such messages for the professional version alone.
+PROFESSIONAL_NOTE = "Professional version only: guidance for therapists, not printed in the client or large-print versions."
 DRAFT_MARK = "DRAFT translation awaiting clinical review"
 HEADER = (
     "Handout Press translations.\n"
@@ -76,6 +79,7 @@ def build_template(project: Project, library: Library, domain: str) -> Catalog:
             catalog.add(pack.summary, context=pack.id, locations=[("handouts/packs.yaml", pack.line)])
         return catalog
     handout = library.get(domain)
+    client: set[str] = set()  # messages the client version prints too
     for segment in segments(handout, project):
         existing = catalog.get(segment.msgid, context=domain)
         location = (segment.path, segment.line)
@@ -83,6 +87,11 @@ def build_template(project: Project, library: Library, domain: str) -> Catalog:
             catalog.add(segment.msgid, context=domain, locations=[location])
         elif location not in existing.locations:
             existing.locations.append(location)
+        if not segment.professional:
+            client.add(segment.msgid)
+    for message in catalog:
+        if message.id and message.id not in client:
+            message.auto_comments = [PROFESSIONAL_NOTE]
     return catalog
 
 
@@ -200,6 +209,10 @@ def is_draft(catalog: Catalog) -> bool:
 
 @dataclass(frozen=True)
 class Status:
+    """How complete one catalog is: for the professional version (every message), and for
+    the client and large-print versions (without professional-only messages; the same
+    numbers for a resource without professional passages)."""
+
     language: str
     resource: str
     state: str  # complete, stale, partial, missing
@@ -208,10 +221,27 @@ class Status:
     fuzzy: int
     untranslated: int
     draft: bool
+    client_state: str = ""
+    client_total: int = 0
+    client_translated: int = 0
+    client_fuzzy: int = 0
 
     @property
     def percent(self) -> float:
         return 100.0 * self.translated / self.total if self.total else 100.0
+
+    @property
+    def has_professional(self) -> bool:
+        return self.client_total != self.total
+
+    def state_for(self, professional: bool) -> str:
+        return self.state if professional else self.client_state
+
+
+def _state(total: int, translated: int, fuzzy: int) -> str:
+    if translated == total:
+        return "complete"
+    return "stale" if fuzzy else "partial"
 
 
 def status_of(project: Project, library: Library, language: str, domain: str, templates: dict[str, Catalog] | None = None) -> Status:
@@ -222,26 +252,24 @@ def status_of(project: Project, library: Library, language: str, domain: str, te
         templates[domain] = build_template(project, library, domain)
     template = templates[domain]
     wanted = {(m.id, m.context) for m in template if m.id}
+    client = {(m.id, m.context) for m in template if m.id and PROFESSIONAL_NOTE not in m.auto_comments}
     catalog = load_catalog(project, language, domain)
     if catalog is None:
-        return Status(language, domain, "missing", len(wanted), 0, 0, len(wanted), False)
-    translated = fuzzy = 0
+        return Status(language, domain, "missing", len(wanted), 0, 0, len(wanted), False, "missing", len(client))
+    translated = fuzzy = client_translated = client_fuzzy = 0
     for msgid, context in wanted:
         message = catalog.get(msgid, context=context)
         if message is None or not message.string:
             continue
-        if message.fuzzy:
-            fuzzy += 1
-        else:
-            translated += 1
+        done = not message.fuzzy
+        translated, fuzzy = translated + done, fuzzy + (not done)
+        if (msgid, context) in client:
+            client_translated, client_fuzzy = client_translated + done, client_fuzzy + (not done)
     untranslated = len(wanted) - translated - fuzzy
-    if translated == len(wanted):
-        state = "complete"
-    elif fuzzy:
-        state = "stale"
-    else:
-        state = "partial"
-    return Status(language, domain, state, len(wanted), translated, fuzzy, untranslated, is_draft(catalog))
+    return Status(
+        language, domain, _state(len(wanted), translated, fuzzy), len(wanted), translated, fuzzy, untranslated, is_draft(catalog),
+        _state(len(client), client_translated, client_fuzzy), len(client), client_translated, client_fuzzy,
+    )
 
 
 def status_json(statuses: list[Status]) -> str:

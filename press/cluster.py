@@ -65,7 +65,7 @@ class Snapshot:
 
 @dataclass
 class RemoteResult:
-    outcome: HandoutResult
+    outcome: list[HandoutResult]
     made: dict[str, bytes] = field(default_factory=dict)  # fonts the job made, by project path
 
 
@@ -95,14 +95,14 @@ def _materialise(snapshot: Snapshot) -> Path:
     return root
 
 
-def run_remote(snapshot: Snapshot, fn: Callable[[HandoutJob], HandoutResult], job: HandoutJob, have: frozenset[str]) -> RemoteResult:
+def run_remote(snapshot: Snapshot, fn: Callable[[HandoutJob], list[HandoutResult]], job: HandoutJob, have: frozenset[str]) -> RemoteResult:
     """What a Dask worker runs: one job, in the snapshot's folder on this worker. ``have``:
     the made fonts the client has already."""
     with _worker_lock():
         root = _materialise(snapshot)
         outcome = fn(replace(job, root=str(root)))
         made = {}
-        reads = {**outcome.reads, **(outcome.render.reads if outcome.render else {})}
+        reads = {rel: "" for one in outcome for rel in (*one.reads, *(one.render.reads if one.render else {}))}
         for rel in sorted(reads):
             # A made font the client lacks goes back with the first result of this build
             # that used it on this worker (two projects with the same sources share a

@@ -14,14 +14,15 @@ from typing import Any
 
 from . import markdown
 from .bibliography import STYLE_FILE, CslLocale, Formatter, catalog_locale, shipped_locale
-from .body import BodyRenderer, cited_keys, linkify, mark_reading_entries
+from .body import BodyRenderer, cited_keys, linkify, mark_reading_entries, without_passages
 from .context import Context
 from .errors import Problem
-from .project import STYLESHEETS, Project
+from .project import LARGE_PRINT_STYLESHEET, STYLESHEETS, Project
 from .refstore import open_store
 from .sources import Handout
 from .templates import RecordingEnvironment, css_string
 from .ui import UI_STRINGS
+from .variants import CLIENT, Variant
 
 
 @dataclass
@@ -79,22 +80,27 @@ def reference_locale(ctx: Context, reads: dict[str, str]) -> CslLocale:
     return catalog_locale(lang.tag, lang.babel_tag, terms)
 
 
-def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str], pack_part: bool = False) -> Composed:
-    """Render one handout in one language to the HTML given to WeasyPrint.
+@dataclass
+class Prepared:
+    """A handout's body parsed and translated once, shared by every variant composed
+    from it (the client and large-print versions, the professional one, pack parts)."""
 
-    ``url_for`` maps a project-relative path (``styles/print.css``) to the URL the HTML
-    uses. Everything read on the way is recorded with its hash; problems with the
-    language's catalogs (broken markup, dropped citations) are returned, located.
-    """
-    from babel.dates import format_date
-    from babel.numbers import format_decimal
+    tokens: list[Any]  # markdown-it tokens, localised
+    translation: Any  # translate.Translation
+    ui: dict[str, str]
+    text: Callable[[str], str]
+    catalog: Any
+    reads: dict[str, str]
+    problems: list[Problem]
 
-    from .catalogs import is_draft
+
+def prepare(handout: Handout, ctx: Context) -> Prepared:
+    """Read the language's catalogs (checking them), parse the body and translate it."""
     from .translate import Translation, break_words_in_tokens, check_catalog, localise, ui_strings, usable_messages
 
     reads: dict[str, str] = {}
     problems: list[Problem] = []
-    project, lang = ctx.project, ctx.language
+    lang = ctx.language
     catalog = ui_catalog = None
     if not lang.is_source:
         catalog = _catalog(ctx, handout.id, reads)
@@ -116,11 +122,35 @@ def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str], pack_
         return out
 
     tokens = markdown.make_parser().parse(handout.body)
-    fallbacks = localise(tokens, translation)
+    localise(tokens, translation)
     if breaks:
         break_words_in_tokens(tokens, lang.tag)
     if handout.kind == "reading-list":
         mark_reading_entries(tokens)
+    return Prepared(tokens, translation, ui, text, catalog, reads, problems)
+
+
+def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str], pack_part: bool = False, variant: Variant = CLIENT, prepared: Prepared | None = None) -> Composed:
+    """Render one handout in one language and variant to the HTML given to WeasyPrint.
+
+    ``url_for`` maps a project-relative path (``styles/print.css``) to the URL the HTML
+    uses. Everything read on the way is recorded with its hash; problems with the
+    language's catalogs (broken markup, dropped citations) are returned, located.
+    ``prepared``: the body already parsed and translated for another variant.
+    """
+    from babel.dates import format_date
+    from babel.numbers import format_decimal
+
+    from .catalogs import is_draft
+    from .translate import Translation, usable_messages
+
+    prep = prepared or prepare(handout, ctx)
+    project, lang = ctx.project, ctx.language
+    reads = dict(prep.reads)
+    translation, ui, text = prep.translation, prep.ui, prep.text
+    tokens = prep.tokens if variant.professional else without_passages(prep.tokens)
+    missing_before = len(translation.missing)  # what this variant prints in English
+    fallbacks = sum(1 for t in tokens if t.meta.get("fallback"))
     in_text, entries = cited_keys(tokens)
     style_path = project.root / STYLE_FILE
     record_read(ctx, STYLE_FILE, reads)
@@ -131,10 +161,10 @@ def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str], pack_
         "formatter": formatter,
         "path": handout.path,
         "resource_id": handout.id,
-        "labels": {"example": ui["example"]},
+        "labels": {"example": ui["example"], "professional": ui["for_professionals"]},
         "translate": text,
         "to_url": url_for,
-        "figure": lambda src, alt: _figure(project, src, text, alt, reads),
+        "figure": lambda src, alt: _figure(project, src, text, alt, reads, variant.large_print),
     }
     body_html = BodyRenderer().render(tokens, markdown.make_parser().options, env)
     # The reference list holds works cited in the text; a reading list's own entries
@@ -147,9 +177,12 @@ def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str], pack_
     if "jinja" not in ctx.memo:
         ctx.memo["jinja"] = RecordingEnvironment(project)
     jenv: RecordingEnvironment = ctx.memo["jinja"]
-    stylesheets = tuple((url_for(sheet), sheet) for sheet in STYLESHEETS)
-    for sheet in STYLESHEETS:
+    sheets = (*STYLESHEETS, LARGE_PRINT_STYLESHEET) if variant.large_print else STYLESHEETS
+    stylesheets = tuple((url_for(sheet), sheet) for sheet in sheets)
+    for sheet in sheets:
         record_read(ctx, sheet, reads)
+    # Large print keeps a script's own, taller line height, and at least 1.6 otherwise.
+    line_height = max(lang.line_height or 0, 1.6) if variant.large_print else lang.line_height
     html = jenv.render(
         f"kinds/{handout.kind}.html",
         reads,
@@ -160,10 +193,12 @@ def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str], pack_
         direction=lang.direction,
         **font_stacks(ctx, url_for, reads),
         italic=lang.script in ("Latn", "Cyrl", "Grek"),
-        line_height=lang.line_height,
+        line_height=line_height,
         **_field_font(ctx, url_for, reads),
         ui=ui,
         kind_label=ui[f"kind.{handout.kind}"],
+        variant=variant.name,
+        variant_label={"professional": ui["professional_version"], "large-print": ui["large_print"]}.get(variant.name, ""),
         body=_markup(body_html),
         references=[_markup(e) for e in reference_list],
         edition=format_decimal(handout.edition, locale=lang.babel_tag),
@@ -177,11 +212,11 @@ def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str], pack_
         paper=ctx.paper,
         stylesheets=[href for href, _ in stylesheets],
         fillable=any(t.type == "fence" and t.info.strip() == "worksheet" for t in tokens),
-        draft=catalog is not None and is_draft(catalog),
-        incomplete=fallbacks > 0 or bool(translation.missing),
+        draft=prep.catalog is not None and is_draft(prep.catalog),
+        incomplete=fallbacks > 0 or len(translation.missing) > missing_before,
         pack_part=pack_part,
     )
-    return Composed(html=html, reads=reads, problems=problems, fallbacks=len(translation.missing), stylesheets=stylesheets)
+    return Composed(html=html, reads=reads, problems=list(prep.problems), fallbacks=len(translation.missing) - missing_before, stylesheets=stylesheets)
 
 
 def _coverage(ctx: Context) -> Any:
@@ -231,11 +266,11 @@ def font_stacks(ctx: Context, url_for: Callable[[str], str], reads: dict[str, st
     }
 
 
-def _figure(project: Project, src: str, translate: Callable[[str], str], alt: str, reads: dict[str, str]) -> str:
+def _figure(project: Project, src: str, translate: Callable[[str], str], alt: str, reads: dict[str, str], large: bool) -> str:
     from .figures import inline_figure
 
     path = project.handouts_dir / src
-    markup, digest = inline_figure(path, translate, alt)
+    markup, digest = inline_figure(path, translate, alt, large)
     reads[project.relative(path)] = digest
     return markup
 

@@ -17,6 +17,7 @@ from .project import Project
 from .store import SCHEMA, Memo, Records
 from .targets import BuildOptions
 from .validate import Checked, validate
+from .variants import Variant, choose
 from .versions import tool_versions
 
 
@@ -32,6 +33,7 @@ class Environment:
     paper: str
     versions: str
     settings_digest: str
+    variants: tuple[Variant, ...]  # --variant, else pipeline.yaml's variants
 
     @classmethod
     def load(cls, project: Project, options: BuildOptions, say: Callable[[str], None]) -> Environment:
@@ -56,4 +58,5 @@ class Environment:
         hasher.virtual |= {f"reference:{k}": sha256(checked.references.digest_of(k).encode()) for k in checked.references.items}
         hasher.virtual |= {f"language:{lang.tag}": lang.digest for lang in registry.languages}
         settings_digest = project.settings.digest("organisation", "copyright", "licence")
-        return cls(project, records, hasher, checked, registry, languages, contexts, paper, versions, settings_digest)
+        variants = choose(options.variants, "--variant") if options.variants else choose(project.settings.variants, "pipeline.yaml")
+        return cls(project, records, hasher, checked, registry, languages, contexts, paper, versions, settings_digest, variants)

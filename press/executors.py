@@ -31,8 +31,9 @@ def render_job(job: RenderJob) -> RenderResult:
     return _warm_renderer().render(job)
 
 
-def handout_job(job: HandoutJob) -> HandoutResult:
-    """Compose and render one handout with this process's warm renderer (what workers run)."""
+def handout_job(job: HandoutJob) -> list[HandoutResult]:
+    """Compose and render one handout's renditions with this process's warm renderer
+    (what workers run)."""
     return run_handout_job(job, _warm_renderer().render)
 
 

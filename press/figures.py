@@ -20,6 +20,7 @@ from .segments import SVG_NS, normalise
 
 MAX_WIDTH = 660.0  # px (CSS): the text column of an A4 or Letter page
 MAX_HEIGHT = 359.0  # px: 95 mm, so a figure leaves room for its caption and text
+LARGE_MAX_HEIGHT = 567.0  # px: 150 mm; large print fills the column, even past 100 %
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def _labels(root: object, translate: Callable[[str], str]) -> list[Label]:
     return labels
 
 
-def inline_figure(path: Path, translate: Callable[[str], str], alt: str) -> tuple[str, str]:
+def inline_figure(path: Path, translate: Callable[[str], str], alt: str, large: bool = False) -> tuple[str, str]:
     """HTML for a figure: the drawing without its text, and the labels laid over it.
 
     Returns the markup and the SVG file's content hash."""
@@ -76,7 +77,9 @@ def inline_figure(path: Path, translate: Callable[[str], str], alt: str) -> tupl
     height = _number(root.get("height"), box[3] if len(box) == 4 else 400.0)
     if len(box) != 4:
         box = [0.0, 0.0, width, height]
-    scale = min(1.0, MAX_WIDTH / width, MAX_HEIGHT / height)
+    # Large print draws a figure as wide as the column allows (labels grow with it);
+    # standard print never enlarges one.
+    scale = min(MAX_WIDTH / width, LARGE_MAX_HEIGHT / height) if large else min(1.0, MAX_WIDTH / width, MAX_HEIGHT / height)
     unit = scale * width / box[2]  # px per viewBox unit
     labels = _labels(root, translate)
     root.set("width", f"{width * scale:.2f}")

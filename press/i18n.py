@@ -69,11 +69,24 @@ def status_report(root: Path, languages: tuple[str, ...], as_json: bool, fail_un
     lines = []
     for lang in chosen:
         mine = [s for s in found if s.language == lang]
-        counts = {state: sum(1 for s in mine if s.state == state) for state in ("complete", "stale", "partial", "missing")}
-        lines.append(f"{lang}: " + ", ".join(f"{n} {state}" for state, n in counts.items() if n))
+        counts = {state: sum(1 for s in mine if s.client_state == state) for state in ("complete", "stale", "partial", "missing")}
+        line = f"{lang}: " + ", ".join(f"{n} {state}" for state, n in counts.items() if n)
+        # The professional version of a resource with professional passages needs those
+        # translated too; client and large-print versions do not.
+        professional = [s for s in mine if s.has_professional]
+        if professional:
+            pro = {state: sum(1 for s in professional if s.state == state) for state in ("complete", "stale", "partial", "missing")}
+            line += "; professional versions: " + ", ".join(f"{n} {state}" for state, n in pro.items() if n)
+        lines.append(line)
         for s in mine:
-            if s.state != "complete" and not (s.state == "missing" and s.resource != UI_DOMAIN and counts["missing"] == len(mine)):
+            if s.state == "complete" or (s.state == "missing" and s.resource != UI_DOMAIN and counts["missing"] == len(mine)):
+                continue
+            if not s.has_professional:
                 lines.append(f"  {s.resource}: {s.state} ({s.translated}/{s.total} translated, {s.fuzzy} fuzzy, {s.untranslated} untranslated)")
+                continue
+            client_left = s.client_total - s.client_translated - s.client_fuzzy
+            lines.append(f"  {s.resource}: client and large print {s.client_state} ({s.client_translated}/{s.client_total} translated, {s.client_fuzzy} fuzzy, {client_left} untranslated)")
+            lines.append(f"  {s.resource}: professional {s.state} ({s.translated}/{s.total} translated, {s.fuzzy} fuzzy, {s.untranslated} untranslated)")
     return "\n".join(lines), failing
 
 
@@ -85,7 +98,7 @@ def language_rows(root: Path) -> list[tuple[str, ...]]:
         if lang is registry.source:
             done = f"{len(library.ids)}/{len(library.ids)} (source)"
         else:
-            complete = sum(1 for d in library.ids if status_of(project, library, lang.tag, d).state == "complete")
+            complete = sum(1 for d in library.ids if status_of(project, library, lang.tag, d).client_state == "complete")
             done = f"{complete}/{len(library.ids)}"
         table.append((lang.tag, lang.name, lang.native_name, lang.script, lang.direction, done))
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]

@@ -21,8 +21,19 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class Rendition:
+    """One output of a handout job: a variant, as a handout or as a pack part."""
+
+    variant: str
+    part: bool
+    html_path: str
+    keep_html: bool
+
+
+@dataclass(frozen=True)
 class HandoutJob:
-    """Everything a worker needs to produce one handout PDF (or pack part)."""
+    """Everything a worker needs to produce one handout's outputs in one language (its
+    variants and pack parts): the body is parsed and translated once for all of them."""
 
     root: str
     build: str  # identifies the build, so a long-lived process never reuses stale sources
@@ -30,9 +41,7 @@ class HandoutJob:
     language: str
     paper: str
     allow_incomplete: bool
-    part: bool
-    html_path: str
-    keep_html: bool
+    renditions: tuple[Rendition, ...]
 
 
 @dataclass
@@ -76,16 +85,24 @@ def relative_from(html_path: str) -> Callable[[str], str]:
     return url_for
 
 
-def run_handout_job(job: HandoutJob, render: Callable[[RenderJob], RenderResult]) -> HandoutResult:
-    """Compose and render one job with ``render`` (a warm Renderer's method)."""
-    from .compose import compose
+def run_handout_job(job: HandoutJob, render: Callable[[RenderJob], RenderResult]) -> list[HandoutResult]:
+    """Compose and render each of a job's renditions with ``render`` (a warm Renderer's
+    method); one result per rendition, in order."""
+    from .compose import compose, prepare
     from .refstore import open_store
+    from .variants import get
 
     ctx = _context(job.root, job.build, job.language, job.paper, job.allow_incomplete)
     handout = ctx.library.get(job.resource)
-    composed = compose(handout, ctx, relative_from(job.html_path), pack_part=job.part)
-    formatted = open_store(Path(job.root), ctx.memo).take_new()
-    if composed.problems:
-        return HandoutResult(None, composed.reads, composed.problems, formatted=formatted)
-    result = render(RenderJob(job.root, composed.html, job.html_path, handout.path, pdf_forms=True, pdf_tags=True, stylesheets=composed.stylesheets))
-    return HandoutResult(result, composed.reads, [], composed.html if job.keep_html else None, formatted)
+    prepared = prepare(handout, ctx)
+    results = []
+    for rendition in job.renditions:
+        composed = compose(handout, ctx, relative_from(rendition.html_path), rendition.part, get(rendition.variant), prepared)
+        if composed.problems:
+            results.append(HandoutResult(None, composed.reads, composed.problems))
+            continue
+        result = render(RenderJob(job.root, composed.html, rendition.html_path, handout.path, pdf_forms=True, pdf_tags=True, stylesheets=composed.stylesheets))
+        results.append(HandoutResult(result, composed.reads, [], composed.html if rendition.keep_html else None))
+    if results:  # the references formatted on the way go back once, with the first
+        results[0].formatted = open_store(Path(job.root), ctx.memo).take_new()
+    return results

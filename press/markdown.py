@@ -87,6 +87,11 @@ def make_parser(allow_html: bool = False) -> MarkdownIt:
     # Every link is kept so that unsafe ones can be reported; they are dropped at render.
     md.validateLink = lambda url: True  # type: ignore[method-assign]
     md.inline.ruler.before("link", "citation", _citation_rule)
+    # ``::: name`` ... ``:::`` passages (mdit-py-plugins' container). Every name parses,
+    # so that ``check`` can name an unknown one; only ``professional`` is valid.
+    from mdit_py_plugins.container import container_plugin
+
+    container_plugin(md, "passage", validate=lambda params, *args: True)
     return md
 
 

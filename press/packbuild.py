@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING
 from .cache import InputHasher, outdated, verdict
 from .context import Context
 from .errors import Problem
-from .packs import Pack, assemble, page_count
+from .packs import assemble, page_count
 from .project import Project
 from .render import RenderJob, RenderResult
 from .store import Records
-from .targets import part_path
+from .targets import PackTarget, part_path
+from .variants import part_variant
 
 if TYPE_CHECKING:
     from .targets import BuildOptions, BuildSummary
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 def build_packs(
     project: Project,
     checked: Checked,
-    packs: list[tuple[Pack, str, bool]],
+    packs: list[PackTarget],
     ctx_by_lang: dict[str, Context],
     records: Records,
     options: BuildOptions,
@@ -38,29 +39,29 @@ def build_packs(
 ) -> list[Problem]:
     problems: list[Problem] = []
     todo = []
-    for pack, lang, draft in packs:
-        output = f"dist/packs/{lang}/{pack.id}.pdf"
-        parts = [part_path(lang, r) for r in pack.resources]
+    for target in packs:
+        parts = part_paths(checked, target)
         if not all(p in records.records for p in parts):
             continue  # a part failed to build; its error is already reported
         static = {
-            "pack": pack.digest(),
+            "pack": target.pack.digest(),
             "parts": hashlib.sha256("".join(records.records[p].output_sha for p in parts).encode()).hexdigest(),
             "settings": project.settings.digest("organisation", "copyright", "licence"),
-            "paper": ctx_by_lang[lang].paper,
-            "language": lang,
+            "paper": ctx_by_lang[target.language].paper,
+            "language": target.language,
+            "variant": target.variant.name,
             "versions": versions,
-            "policy": "draft" if draft else "complete",
+            "policy": "draft" if target.draft else "complete",
         }
-        reason = outdated(records, hasher, project.root, output, static, options.force)
+        reason = outdated(records, hasher, project.root, target.output, static, options.force)
         if options.explain:
-            say(verdict(output, reason))
+            say(verdict(target.output, reason))
         if reason is None:
-            summary.up_to_date.append(output)
+            summary.up_to_date.append(target.output)
         else:
-            todo.append((pack, lang, output, static))
+            todo.append((target, static))
     skeletons = SkeletonCache(project, records, hasher, versions, options.force, say if options.explain else None)
-    jobs = [_prepare(project, checked, pack, ctx_by_lang[lang], output, static, records, skeletons) for pack, lang, output, static in todo]
+    jobs = [_prepare(project, checked, target, ctx_by_lang[target.language], static, records, skeletons) for target, static in todo]
     problems += _run(project, jobs, records, summary, skeletons, options.jobs)
     records.save_if_changed()
     if ctx_by_lang:
@@ -85,15 +86,10 @@ class SkeletonCache:
         self.project, self.records, self.hasher, self.versions, self.force = project, records, hasher, versions, force
         self.explain = explain  # says each decision, as --explain does for every output
 
-    @staticmethod
-    def path(lang: str, pack_id: str) -> str:
-        return f"dist/.press/skeletons/{lang}/{pack_id}.pdf"
-
     def static(self, html: str) -> dict[str, str]:
         return {"html": hashlib.sha256(html.encode()).hexdigest(), "versions": self.versions}
 
-    def reusable(self, lang: str, pack_id: str, html: str) -> bool:
-        output = self.path(lang, pack_id)
+    def reusable(self, output: str, html: str) -> bool:
         reason = outdated(self.records, self.hasher, self.project.root, output, self.static(html), self.force)
         if self.explain is not None:
             self.explain(verdict(output, reason))
@@ -112,7 +108,8 @@ class PackJob:
     static: dict[str, str]
     reads: dict[str, str]  # what composing the skeleton and reading the parts read
     skeleton_html: str
-    skeleton_cached: bool  # reuse dist/.press/skeletons/<lang>/<pack>.pdf as it is
+    skeleton_path: str  # dist/.press/skeletons/<lang>/<pack><variant suffix>.pdf
+    skeleton_cached: bool  # reuse the skeleton PDF as it is
     parts: tuple[tuple[str, str], ...]  # (title, part PDF path) in pack order
     title: str
     labels: dict[str, str]
@@ -132,9 +129,9 @@ def pack_job(job: PackJob, render: Callable[[RenderJob], RenderResult]) -> PackR
     root = Path(job.root)
     skeleton = None
     if job.skeleton_cached:
-        frame = (root / SkeletonCache.path(job.lang, job.pack_id)).read_bytes()
+        frame = (root / job.skeleton_path).read_bytes()
     else:
-        name = f"dist/html/packs/{job.lang}-{job.pack_id}.html"
+        name = f"dist/html/packs/{job.lang}-{Path(job.skeleton_path).stem}.html"
         skeleton = render(RenderJob(job.root, job.skeleton_html, name, "handouts/packs.yaml", pdf_tags=True, stylesheets=SKELETON_STYLESHEETS))
         if skeleton.refused or skeleton.failed:
             return PackResult(b"", skeleton)
@@ -151,14 +148,20 @@ def run_pack_job(job: PackJob) -> PackResult:
     return pack_job(job, render_job)
 
 
-def _prepare(project: Project, checked: Checked, pack: Pack, ctx: Context, output: str, static: dict[str, str], records: Records, skeletons: SkeletonCache) -> PackJob:
+def part_paths(checked: Checked, target: PackTarget) -> list[str]:
+    """The pack parts a pack is made of, in order: each resource in the pack's variant."""
+    library = checked.library
+    return [part_path(target.language, r, part_variant(target.variant, bool(library.get(r).passages))) for r in target.pack.resources]
+
+
+def _prepare(project: Project, checked: Checked, target: PackTarget, ctx: Context, static: dict[str, str], records: Records, skeletons: SkeletonCache) -> PackJob:
     """Compose one pack's skeleton in the parent (catalogs, references, templates)."""
     from babel.dates import format_date
 
     from .compose import _catalog
     from .translate import Translation, usable_messages
 
-    lang = ctx.language.tag
+    lang, pack = ctx.language.tag, target.pack
     reads: dict[str, str] = {}
     from .skeleton import PartInfo, compose_skeleton, ui_for  # composing, only for packs to rebuild
 
@@ -166,25 +169,27 @@ def _prepare(project: Project, checked: Checked, pack: Pack, ctx: Context, outpu
     pack_catalog = None if ctx.language.is_source else _catalog(ctx, "packs", reads)
     texts = Translation(lang, usable_messages(pack_catalog), ui)
     handouts = [checked.library.get(r) for r in pack.resources]
+    paths = part_paths(checked, target)
     infos = []
-    for handout in handouts:
+    for handout, path in zip(handouts, paths, strict=True):
         catalog = None if ctx.language.is_source else _catalog(ctx, handout.id, reads)
         title = Translation(lang, usable_messages(catalog), ui)(handout.title)
-        path = part_path(lang, handout.id)
         pages = records.records[path].pages or page_count((project.root / path).read_bytes())
         infos.append(PartInfo(handout, title, ui[f"kind.{handout.kind}"], pages))
     date = format_date(max(h.published for h in handouts), "long", locale=ctx.language.babel_tag)
-    html, skeleton_reads = compose_skeleton(ctx, pack, infos, handouts, texts, ui, date)
-    cached = skeletons.reusable(lang, pack.id, html)
+    html, skeleton_reads = compose_skeleton(ctx, pack, infos, handouts, texts, ui, date, target.variant)
+    cached = skeletons.reusable(target.skeleton, html)
     if cached:
-        skeleton_reads = {**skeleton_reads, **records.records[SkeletonCache.path(lang, pack.id)].reads}
+        skeleton_reads = {**skeleton_reads, **records.records[target.skeleton].reads}
+    label = {"professional": ui["professional_version"], "large-print": ui["large_print"]}.get(target.variant.name)
+    title = texts(pack.title) + (f" ({label})" if label else "")
     return PackJob(
-        str(project.root), lang, pack.id, pack.line, output, static, {**reads, **skeleton_reads}, html, cached,
-        tuple((info.title, part_path(lang, info.handout.id)) for info in infos),
-        texts(pack.title),
+        str(project.root), lang, pack.id, pack.line, target.output, static, {**reads, **skeleton_reads}, html, target.skeleton, cached,
+        tuple((info.title, path) for info, path in zip(infos, paths, strict=True)),
+        title,
         {"contents": ui["contents"], "bibliography": ui["bibliography"]},
         {
-            "/Title": texts(pack.title),
+            "/Title": title,
             "/Subject": texts(pack.summary),
             "/Author": project.settings.organisation,
             "/Creator": "Handout Press",
@@ -213,7 +218,7 @@ def _run(project: Project, jobs: list[PackJob], records: Records, summary: Build
                 continue
             reads = dict(job.reads)
             if result.skeleton is not None:
-                records.store(project.root, SkeletonCache.path(job.lang, job.pack_id), result.skeleton.pdf, skeletons.static(job.skeleton_html), result.skeleton.reads, result.skeleton.pages)
+                records.store(project.root, job.skeleton_path, result.skeleton.pdf, skeletons.static(job.skeleton_html), result.skeleton.reads, result.skeleton.pages)
                 reads.update(result.skeleton.reads)
             records.store(project.root, job.output, result.pdf, job.static, reads)
             summary.built.append(job.output)

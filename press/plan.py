@@ -17,7 +17,8 @@ from .packs import Pack
 from .project import Project
 from .sources import Handout, Library
 from .store import Records
-from .targets import BuildOptions, BuildSummary, Target, part_path
+from .targets import BuildOptions, BuildSummary, PackTarget, Target, part_path
+from .variants import VARIANTS, Variant, for_pack, handout_output, part_variant, source_digest
 
 
 def build_languages(project: Project, registry: Registry, options: BuildOptions) -> list[Language]:
@@ -31,44 +32,69 @@ def build_languages(project: Project, registry: Registry, options: BuildOptions)
     return [registry.get(tag) for tag in wanted]
 
 
-def plan(project: Project, library: Library, languages: list[Language], options: BuildOptions, summary: BuildSummary, records: Records, hasher: InputHasher) -> list[Target]:
-    """Every output to consider; a translation that is not complete is skipped, with the
-    reason, unless --allow-incomplete asks for a draft with English fallbacks."""
+# Per language and resource, whether each content ("client": without professional
+# passages; "professional": with them) can be built, and if so whether as a draft.
+Availability = dict[tuple[str, str], dict[str, bool]]
+
+
+def plan(
+    project: Project, library: Library, languages: list[Language], options: BuildOptions, summary: BuildSummary, records: Records, hasher: InputHasher, variants: tuple[Variant, ...]
+) -> tuple[list[Target], Availability]:
+    """Every handout output to consider, per variant; a translation that is not complete
+    for a variant's passages is skipped, with the reason, unless --allow-incomplete asks
+    for a draft with English fallbacks. A client or large-print version needs only the
+    client passages translated."""
     selected = [h for h in library.handouts if not options.only or h.id in options.only]
     targets = []
+    available: Availability = {}
     templates: dict[str, Any] = {}
     for lang in languages:
         for h in selected:
-            output = f"dist/handouts/{lang.tag}/{h.id}.pdf"
+            chosen = [v for v in variants if v.applies_to(h.audience, bool(h.passages), h.archived)]
             if lang.is_source:
-                targets.append(Target(h, lang.tag, output))
+                available[(lang.tag, h.id)] = {"client": False, "professional": False}
+                targets += [Target(h, lang.tag, handout_output(lang.tag, h.id, v), variant=v) for v in chosen]
                 continue
-            po_sha = hasher.current(f"translations/{lang.tag}/{h.id}.po")
-            if po_sha is not None:
-                key = f"{lang.tag}/{h.id}"
-                cached = records.status(key)
-                if cached and cached[:2] == [hasher.current(h.path), po_sha] and _figures_unchanged(cached, hasher):
-                    state, translated, total, fuzzy = cached[2:6]
+            states = _states(project, library, lang.tag, h, records, hasher, templates)
+            ready = available.setdefault((lang.tag, h.id), {})
+            for content, (state, _) in states.items():
+                if state == "complete" or options.allow_incomplete:
+                    ready[content] = state != "complete"
+            for v in chosen:
+                output = handout_output(lang.tag, h.id, v)
+                if v.content in ready:
+                    targets.append(Target(h, lang.tag, output, draft=ready[v.content], variant=v))
                 else:
-                    from .catalogs import status_of
-                    from .segments import figure_paths
+                    state, detail = states[v.content]
+                    passages = " of the professional passages" if v.professional and states["client"][0] == "complete" else ""
+                    summary.skipped.append((output, f"translation {state}{passages} ({detail})"))
+    return targets, available
 
-                    status = status_of(project, library, lang.tag, h.id, templates)
-                    state, translated, total, fuzzy = status.state, status.translated, status.total, status.fuzzy
-                    # Figure labels are messages too: the figures' hashes are part of the
-                    # stamp, so a new label makes the translation partial at once.
-                    figures = {f"handouts/{src}": hasher.current(f"handouts/{src}") for src in figure_paths(h)}
-                    records.set_status(key, [hasher.current(h.path), po_sha, state, translated, total, fuzzy, figures])
-                detail = f"{translated}/{total} translated, {fuzzy} fuzzy"
-            else:
-                state, detail = "missing", "no catalog"
-            if state == "complete":
-                targets.append(Target(h, lang.tag, output))
-            elif options.allow_incomplete:
-                targets.append(Target(h, lang.tag, output, draft=True))
-            else:
-                summary.skipped.append((output, f"translation {state} ({detail})"))
-    return targets
+
+def _states(project: Project, library: Library, language: str, h: Handout, records: Records, hasher: InputHasher, templates: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """(state, detail) of a resource's catalog for the client and professional content;
+    kept in the records while the source, the catalog and the figures are unchanged."""
+    po_sha = hasher.current(f"translations/{language}/{h.id}.po")
+    if po_sha is None:
+        return {"client": ("missing", "no catalog"), "professional": ("missing", "no catalog")}
+    key = f"{language}/{h.id}"
+    cached = records.status(key)
+    if not (cached and len(cached) == 11 and cached[:2] == [hasher.current(h.path), po_sha] and _figures_unchanged(cached, hasher)):
+        from .catalogs import status_of
+        from .segments import figure_paths
+
+        s = status_of(project, library, language, h.id, templates)
+        # Figure labels are messages too: the figures' hashes are part of the stamp, so
+        # a new label makes the translation partial at once.
+        figures = {f"handouts/{src}": hasher.current(f"handouts/{src}") for src in figure_paths(h)}
+        cached = [hasher.current(h.path), po_sha, s.state, s.translated, s.total, s.fuzzy, figures, s.client_state, s.client_translated, s.client_total, s.client_fuzzy]
+        records.set_status(key, cached)
+    state, translated, total, fuzzy = cached[2:6]
+    client_state, client_translated, client_total, client_fuzzy = cached[7:11]
+    return {
+        "client": (str(client_state), f"{client_translated}/{client_total} translated, {client_fuzzy} fuzzy"),
+        "professional": (str(state), f"{translated}/{total} translated, {fuzzy} fuzzy"),
+    }
 
 
 def _figures_unchanged(cached: list[object], hasher: InputHasher) -> bool:
@@ -96,59 +122,69 @@ def _pack_texts_state(project: Project, library: Library, language: str, records
     return status.state
 
 
-def pack_plan(project: Project, library: Library, targets: list[Target], options: BuildOptions, summary: BuildSummary, records: Records, hasher: InputHasher) -> list[tuple[Pack, str, bool]]:
-    """(pack, language, draft) for every pack whose resources are all available in that
-    language; the others are listed as skipped with the reason."""
+def pack_plan(
+    project: Project, library: Library, available: Availability, options: BuildOptions, summary: BuildSummary, records: Records, hasher: InputHasher, variants: tuple[Variant, ...]
+) -> list[PackTarget]:
+    """Every pack, language and variant whose resources are all available in that
+    language (in the content the variant shows); the others are listed as skipped."""
     from .packs import load_packs
 
     packs, problems = load_packs(project, library)
     if problems:
         raise PressError(problems)
-    available: dict[str, dict[str, bool]] = {}
-    for t in targets:
-        available.setdefault(t.language, {})[t.handout.id] = t.draft
     chosen = []
     texts_state: dict[str, str] = {}  # per language, asked by its first pack
-    for lang, ready in available.items():
+    for lang in dict.fromkeys(tag for tag, _ in available):
         for pack in packs:
-            missing = [r for r in pack.resources if r not in ready]
             if options.packs and pack.id not in options.packs:
                 continue
             if options.only and not set(pack.resources) <= set(options.only):
                 continue
-            if missing:
-                if not options.only:
-                    summary.skipped.append((f"dist/packs/{lang}/{pack.id}.pdf", f"pack needs translations of {len(missing)} resource(s) ({', '.join(missing[:3])})"))
-                continue
-            draft = any(ready[r] for r in pack.resources)
-            if lang != "en":
-                if lang not in texts_state:
-                    texts_state[lang] = _pack_texts_state(project, library, lang, records, hasher)
-                state = texts_state[lang]
-                if state != "complete" and not options.allow_incomplete:
-                    summary.skipped.append((f"dist/packs/{lang}/{pack.id}.pdf", f"pack texts {state} (translations/{lang}/packs.po)"))
+            for variant in (v for v in variants if for_pack(v, pack.audience)):
+                target = PackTarget(pack, lang, False, variant)
+                contents = [(r, part_variant(variant, bool(library.get(r).passages)).content) for r in pack.resources]
+                missing = [r for r, content in contents if content not in available.get((lang, r), {})]
+                if missing:
+                    if not options.only:
+                        summary.skipped.append((target.output, f"pack needs translations of {len(missing)} resource(s) ({', '.join(missing[:3])})"))
                     continue
-                draft = draft or state != "complete"
-            chosen.append((pack, lang, draft))
+                draft = any(available[(lang, r)][content] for r, content in contents)
+                if lang != "en":
+                    if lang not in texts_state:
+                        texts_state[lang] = _pack_texts_state(project, library, lang, records, hasher)
+                    state = texts_state[lang]
+                    if state != "complete" and not options.allow_incomplete:
+                        summary.skipped.append((target.output, f"pack texts {state} (translations/{lang}/packs.po)"))
+                        continue
+                    draft = draft or state != "complete"
+                chosen.append(PackTarget(pack, lang, draft, variant))
     return chosen
 
 
-def part_targets(library: Library, packs: list[tuple[Pack, str, bool]], targets: list[Target]) -> list[Target]:
-    """One pack part per resource and language, shared by every pack that holds it."""
-    drafts = {(t.language, t.handout.id): t.draft for t in targets}
-    parts: dict[tuple[str, str], Target] = {}
-    for pack, lang, _ in packs:
-        for resource in pack.resources:
-            if (lang, resource) not in parts:
-                parts[(lang, resource)] = Target(library.get(resource), lang, part_path(lang, resource), drafts.get((lang, resource), False), part=True)
+def part_targets(library: Library, packs: list[PackTarget], available: Availability) -> list[Target]:
+    """One pack part per resource, language and rendition, shared by every pack that
+    holds it."""
+    parts: dict[str, Target] = {}
+    for target in packs:
+        for resource in target.pack.resources:
+            handout = library.get(resource)
+            variant = part_variant(target.variant, bool(handout.passages))
+            path = part_path(target.language, resource, variant)
+            if path not in parts:
+                draft = available[(target.language, resource)][variant.content]
+                parts[path] = Target(handout, target.language, path, draft, part=True, variant=variant)
     return list(parts.values())
 
 
 def static_key(target: Target, hasher: InputHasher, paper: str, versions: str, current: Handout | None, settings_digest: str) -> dict[str, str]:
-    """Key parts known before rendering; inputs read while rendering are recorded instead."""
+    """Key parts known before rendering; inputs read while rendering are recorded instead.
+    The source part is the variant's own text: a professional passage is not part of
+    the client and large-print versions' keys."""
+    h = target.handout
     return {
         "schema": str(store.SCHEMA),
-        "source": str(hasher.current(target.handout.path)),  # hashed once per build, not per language
+        "source": source_digest(str(hasher.current(h.path)), h.front, h.body, h.passages, target.variant),
+        "variant": target.variant.name,
         "settings": settings_digest,
         "paper": paper,
         "language": target.language,
@@ -174,10 +210,13 @@ def universe(project: Project, library: Library, registry: Registry, packs: tupl
     tags = [lang.tag for lang in registry.languages]
     found = {"dist/index.html"}
     for tag in tags:
-        found.update(f"dist/handouts/{tag}/{h.id}.pdf" for h in library.handouts)
-        for pack in packs:
-            found.update((f"dist/packs/{tag}/{pack.id}.pdf", f"dist/.press/skeletons/{tag}/{pack.id}.pdf"))
-            found.update(part_path(tag, r) for r in pack.resources)
+        for variant in VARIANTS.values():
+            found.update(handout_output(tag, h.id, variant) for h in library.handouts if variant.applies_to(h.audience, bool(h.passages), h.archived))
+            for pack in packs:
+                if for_pack(variant, pack.audience):
+                    target = PackTarget(pack, tag, False, variant)
+                    found.update((target.output, target.skeleton))
+                    found.update(part_path(tag, r, part_variant(variant, bool(library.get(r).passages))) for r in pack.resources)
     return found
 
 

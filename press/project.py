@@ -11,6 +11,7 @@ from pathlib import Path
 
 from . import yamlio
 from .errors import PressError, Problem
+from .variants import DEFAULT as DEFAULT_VARIANTS
 
 SETTINGS_FILE = "pipeline.yaml"
 PAPER_SIZES = ("a4", "letter")
@@ -26,6 +27,7 @@ class ReleaseProfile:
     languages: language tags.
     paper:     a4 or letter.
     clinic:    optional clinic name for the catalog page; contact: optional contact line.
+    variants:  the renditions shipped: client (default), professional, large-print.
     """
 
     name: str
@@ -37,6 +39,7 @@ class ReleaseProfile:
     contact: str
     line: int
     key_lines: tuple[tuple[str, int], ...] = ()
+    variants: tuple[str, ...] = ("client",)
 
     def line_of(self, key: str) -> int:
         return dict(self.key_lines).get(key, self.line)
@@ -55,6 +58,9 @@ class Settings:
     executor:     ``local`` (default: worker processes on this machine) or the address of
                   a Dask scheduler, ``tcp://HOST:PORT``, whose workers render (--scheduler
                   overrides it).
+    variants:     the renditions a plain build makes (``--variant`` overrides it):
+                  ``client``, ``professional`` (resources with professional passages)
+                  and ``large-print`` (client resources and packs); default all three.
     """
 
     organisation: str
@@ -64,22 +70,25 @@ class Settings:
     languages: tuple[str, ...] = ("en",)
     releases: tuple[ReleaseProfile, ...] = ()
     executor: str = "local"
+    variants: tuple[str, ...] = DEFAULT_VARIANTS
 
     def digest(self, *keys: str) -> str:
         """Hash of the named settings, for build keys that depend on only some of them."""
         data = asdict(self)
         data.pop("releases", None)  # what is shipped does not change how a page looks
         data.pop("executor", None)  # nor where it is rendered: every worker makes the same bytes
+        data.pop("variants", None)  # nor which renditions are made
         chosen = {k: data[k] for k in sorted(keys)} if keys else data
         return hashlib.sha256(json.dumps(chosen, sort_keys=True).encode()).hexdigest()
 
 
 # The stylesheets every document is made with (the composer links them; check requires them).
 STYLESHEETS = ("styles/print.css",)
+LARGE_PRINT_STYLESHEET = "styles/large-print.css"  # added after them for large print
 
 _REQUIRED = ("organisation", "copyright", "licence")
-_OPTIONAL = ("paper", "languages", "releases", "executor")
-_RELEASE_KEYS = ("name", "packs", "resources", "languages", "paper", "clinic", "contact")
+_OPTIONAL = ("paper", "languages", "releases", "executor", "variants")
+_RELEASE_KEYS = ("name", "packs", "resources", "languages", "paper", "clinic", "contact", "variants")
 
 
 @dataclass(frozen=True)
@@ -147,6 +156,7 @@ def load_project(root: Path) -> Project:
     if not isinstance(executor, str) or not (executor == "local" or valid_scheduler(executor)):
         problems.append(Problem(rel, lines.get("executor", 1), f"executor must be 'local' or a Dask scheduler address such as tcp://10.0.0.5:8786, not {executor!r}"))
         executor = "local"
+    variants = _variants(data.get("variants", list(DEFAULT_VARIANTS)), lines.get("variants", 1), problems)
     releases = _releases(text, data.get("releases"), lines.get("releases", 1), problems)
     if problems:
         raise PressError(problems)
@@ -158,8 +168,21 @@ def load_project(root: Path) -> Project:
         languages=tuple(languages),
         releases=releases,
         executor=executor,
+        variants=variants,
     )
     return Project(root=root, settings=settings)
+
+
+def _variants(value: object, line: int, problems: list[Problem]) -> tuple[str, ...]:
+    """A list of variant names, each known; problems are located at ``line``."""
+    from .variants import unknown
+
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        problems.append(Problem(SETTINGS_FILE, line, f"variants must be a list of variant names, e.g. [{', '.join(DEFAULT_VARIANTS)}]"))
+        return DEFAULT_VARIANTS
+    found = unknown(value, SETTINGS_FILE, line)
+    problems.extend(found)
+    return DEFAULT_VARIANTS if found else tuple(dict.fromkeys(value))
 
 
 def valid_scheduler(address: str) -> bool:
@@ -204,5 +227,8 @@ def _releases(text: str, raw: object, line: int, problems: list[Problem]) -> tup
         paper = entry.get("paper", "a4")
         if paper not in PAPER_SIZES:
             problems.append(Problem(SETTINGS_FILE, dict(key_lines).get("paper", at), f"paper must be one of {', '.join(PAPER_SIZES)}"))
-        profiles.append(ReleaseProfile(entry["name"], lists["packs"], lists["resources"], lists["languages"] or ("en",), paper, str(entry.get("clinic", "")), str(entry.get("contact", "")), at, key_lines))
+        variants = _variants(entry.get("variants", ["client"]), dict(key_lines).get("variants", at), problems)
+        profiles.append(
+            ReleaseProfile(entry["name"], lists["packs"], lists["resources"], lists["languages"] or ("en",), paper, str(entry.get("clinic", "")), str(entry.get("contact", "")), at, key_lines, variants)
+        )
     return tuple(profiles)

@@ -84,16 +84,40 @@ def gates(project: Project, profile: ReleaseProfile, as_of: dt.date) -> tuple[li
         if tag == registry.source.tag:
             continue
         domains = shipped + (["packs"] if profile.packs else []) + ["ui"]
+        professional = "professional" in profile.variants
         for domain in domains:
             status = status_of(project, library, tag, domain, templates)
             where = f"translations/{tag}/{domain}.po"
-            if status.state != "complete":
-                reasons.append(Problem(where, 0, f"translation {status.state} ({status.translated}/{status.total} translated, {status.fuzzy} fuzzy)"))
+            # A client or large-print release needs only the client passages translated.
+            if status.state_for(professional) != "complete":
+                if professional:
+                    counts = f"{status.translated}/{status.total} translated, {status.fuzzy} fuzzy"
+                else:
+                    counts = f"{status.client_translated}/{status.client_total} translated, {status.client_fuzzy} fuzzy"
+                reasons.append(Problem(where, 0, f"translation {status.state_for(professional)} ({counts})"))
             else:
                 catalog = load_catalog(project, tag, domain)
                 if catalog is not None and is_draft(catalog):
                     reasons.append(Problem(where, 1, "draft translation awaiting clinical review; remove the DRAFT line once a clinician has reviewed it"))
     return shipped, reasons
+
+
+def shipped_pdfs(project: Project, profile: ReleaseProfile, shipped: list[str]) -> list[str]:
+    """Every PDF the profile ships (those the build could make): each shipped resource
+    and pack in each of its languages and variants."""
+    from .packs import load_packs
+    from .sources import load_library
+    from .variants import choose, for_pack, handout_output, pack_output
+
+    library, _ = load_library(project)
+    packs = {p.id: p for p in load_packs(project, library)[0]}
+    found = []
+    for tag in profile.languages:
+        for variant in choose(profile.variants, SETTINGS_FILE):
+            handouts = [library.get(r) for r in shipped]
+            found += [handout_output(tag, h.id, variant) for h in handouts if variant.applies_to(h.audience, bool(h.passages), h.archived)]
+            found += [pack_output(tag, p, variant) for p in profile.packs if for_pack(variant, packs[p].audience)]
+    return found
 
 
 def _version_key(version: str) -> tuple[tuple[int, str], ...]:
@@ -168,7 +192,7 @@ def release(root: Path, name: str, version: str, override: bool, jobs: int, say:
     if reasons and not override:
         raise PressError([*reasons, Problem(SETTINGS_FILE, profile.line, f"release '{name}' refused: {len(reasons)} gate(s) failed; fix them or pass --override-gates")])
     overridden = [str(r) for r in reasons]
-    options = BuildOptions(tuple(shipped), profile.languages, profile.paper, False, False, jobs, False, override, profile.packs, scheduler)
+    options = BuildOptions(tuple(shipped), profile.languages, profile.paper, False, False, jobs, False, override, profile.packs, scheduler, profile.variants)
     # The lock is held from the build to the bundle's rename: a concurrent build cannot
     # swap a PDF between the build and the copy.
     with build_lock(project, say):
@@ -188,15 +212,11 @@ def _release_target(project: Project, profile: ReleaseProfile, name: str, versio
     records = Records.load(project.root)
     try:
         hasher = InputHasher(project.root, {}, records)
-        pdfs = sorted(
-            rel for tag in profile.languages for rel in
-            [*(f"dist/handouts/{tag}/{r}.pdf" for r in shipped), *(f"dist/packs/{tag}/{p}.pdf" for p in profile.packs)]
-            if (project.root / rel).is_file()
-        )
+        pdfs = sorted(rel for rel in shipped_pdfs(project, profile, shipped) if (project.root / rel).is_file())
         earlier = _previous(project.dist_dir / "releases", name, version)
         key = {
             # What the profile ships, not where it sits in pipeline.yaml.
-            "profile": json.dumps([profile.packs, profile.resources, profile.languages, profile.paper, profile.clinic, profile.contact]),
+            "profile": json.dumps([profile.packs, profile.resources, profile.languages, profile.paper, profile.clinic, profile.contact, profile.variants]),
             "version": version,
             "overridden": json.dumps(overridden),
             "shipped": json.dumps([(rel, hasher.current(rel)) for rel in pdfs]),
@@ -236,17 +256,12 @@ def _assemble(project: Project, profile: ReleaseProfile, name: str, version: str
     # Assemble beside the final folder, then rename: a bundle appears whole or not at all.
     staging = Path(tempfile.mkdtemp(prefix=f".{name}-{version}.", dir=releases_dir))
     try:
-        for tag in profile.languages:
-            for resource in shipped:
-                source = project.dist_dir / "handouts" / tag / f"{resource}.pdf"
-                if source.is_file():
-                    (staging / "handouts" / tag).mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(source, staging / "handouts" / tag / source.name)
-            for pack_id in profile.packs:
-                source = project.dist_dir / "packs" / tag / f"{pack_id}.pdf"
-                if source.is_file():
-                    (staging / "packs" / tag).mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(source, staging / "packs" / tag / source.name)
+        for rel in shipped_pdfs(project, profile, shipped):
+            source = project.root / rel
+            if source.is_file():
+                target = staging / rel.removeprefix("dist/")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target)
         chosen = tuple(p for p in packs if p.id in profile.packs)
         subtitle = " · ".join(x for x in (profile.clinic, profile.contact, f"Release {version}") if x)
         (staging / "index.html").write_bytes(catalog_html(project, library, registry, chosen, staging, project.settings.organisation, subtitle).encode())

@@ -18,6 +18,7 @@ from .refstore import open_store
 from .sources import Handout
 from .templates import RecordingEnvironment
 from .ui import UI_STRINGS
+from .variants import CLIENT, Variant
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,12 @@ def _environment(ctx: Context) -> RecordingEnvironment:
     return env
 
 
-def _common(ctx: Context, pack: Pack, texts: Callable[[str], str], ui: dict[str, str], reads: dict[str, str]) -> dict[str, Any]:
+def _common(ctx: Context, pack: Pack, texts: Callable[[str], str], ui: dict[str, str], reads: dict[str, str], variant: Variant) -> dict[str, Any]:
+    from .project import LARGE_PRINT_STYLESHEET
+
     lang = ctx.language
-    for _, sheet in SKELETON_STYLESHEETS:
+    sheets = [*SKELETON_STYLESHEETS, *([("../../../" + LARGE_PRINT_STYLESHEET, LARGE_PRINT_STYLESHEET)] if variant.large_print else [])]
+    for _, sheet in sheets:
         record_read(ctx, sheet, reads)
     return {
         "lang": lang.tag,
@@ -51,19 +55,24 @@ def _common(ctx: Context, pack: Pack, texts: Callable[[str], str], ui: dict[str,
         "pack": pack,
         "pack_title": texts(pack.title),
         "pack_summary": texts(pack.summary),
-        "stylesheets": [href for href, _ in SKELETON_STYLESHEETS],
+        "stylesheets": [href for href, _ in sheets],
         "counter_style": lang.counter_style,
+        "variant": variant.name,
+        "variant_label": {"professional": ui["professional_version"], "large-print": ui["large_print"]}.get(variant.name, ""),
     }
 
 
-def appendix_keys(ctx: Context, handouts: list[Handout]) -> list[str]:
-    """Every work cited anywhere in the pack (in text or as a reading-list entry)."""
+def appendix_keys(ctx: Context, handouts: list[Handout], variant: Variant = CLIENT) -> list[str]:
+    """Every work cited anywhere in the pack (in text or as a reading-list entry), in
+    the passages the pack's variant prints."""
     from . import markdown
-    from .body import mark_reading_entries
+    from .body import mark_reading_entries, without_passages
 
     keys: list[str] = []
     for handout in handouts:
         tokens = markdown.make_parser().parse(handout.body)
+        if not variant.professional:
+            tokens = without_passages(tokens)
         if handout.kind == "reading-list":
             mark_reading_entries(tokens)
         in_text, entries = cited_keys(tokens)
@@ -71,12 +80,14 @@ def appendix_keys(ctx: Context, handouts: list[Handout]) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
-def compose_skeleton(ctx: Context, pack: Pack, parts: list[PartInfo], handouts: list[Handout], texts: Callable[[str], str], ui: dict[str, str], date: str) -> tuple[str, dict[str, str]]:
+def compose_skeleton(
+    ctx: Context, pack: Pack, parts: list[PartInfo], handouts: list[Handout], texts: Callable[[str], str], ui: dict[str, str], date: str, variant: Variant = CLIENT
+) -> tuple[str, dict[str, str]]:
     """The pack's own pages: cover, contents, a numbered blank page under every resource
     page, and the bibliography appendix (every work cited anywhere in the pack,
     deduplicated, in APA order and in the pack's language)."""
     reads: dict[str, str] = {}
-    keys = appendix_keys(ctx, handouts)
+    keys = appendix_keys(ctx, handouts, variant)
     style_path = ctx.project.root / STYLE_FILE
     record_read(ctx, STYLE_FILE, reads)
     for key in keys:
@@ -85,7 +96,7 @@ def compose_skeleton(ctx: Context, pack: Pack, parts: list[PartInfo], handouts: 
     entries = [_markup(linkify(e)) for e in formatter.entries()]
     html = _environment(ctx).render(
         "pack/skeleton.html", reads, parts=parts, entries=entries, language_name=ctx.language.native_name,
-        date=date, **_common(ctx, pack, texts, ui, reads),
+        date=date, **_common(ctx, pack, texts, ui, reads, variant),
     )
     return html, reads
 

@@ -13,8 +13,11 @@ from urllib.parse import urlsplit
 from . import markdown, worksheets, yamlio
 from .errors import Problem
 from .project import Project
+from .variants import passages
 
 if TYPE_CHECKING:
+    from markdown_it.token import Token
+
     from .store import Memo
 
 KINDS = (
@@ -51,6 +54,7 @@ class Handout:
     body: str
     body_line: int  # 1-based line of the body's first line in the file
     field_lines: tuple[tuple[str, int], ...] = ()
+    passages: tuple[tuple[int, int], ...] = ()  # body lines of ``::: professional`` passages
 
     def line_of(self, key: str) -> int:
         return dict(self.field_lines).get(key, 1)
@@ -58,6 +62,11 @@ class Handout:
     @property
     def archived(self) -> bool:
         return self.superseded_by is not None
+
+    @property
+    def front(self) -> str:
+        """The front matter's values, as one string (what a variant's key holds of them)."""
+        return repr((self.id, self.kind, self.title, self.summary, self.audience, self.edition, self.published, self.review_due, self.themes, self.superseded_by))
 
 
 def discover(project: Project) -> list[Path]:
@@ -172,6 +181,7 @@ def parse_handout(path: Path, project: Project) -> tuple[Handout | None, list[Pr
         body=body,
         body_line=body_line,
         field_lines=tuple(sorted(lines.items())),
+        passages=passages(body),
     )
     return handout, []
 
@@ -203,7 +213,14 @@ def check_body(handout: Handout, project: Project, reference_keys: set[str]) -> 
                 anchors.append((href[1:], where))
             elif urlsplit(href).scheme.lower() not in SAFE_SCHEMES:
                 problems.append(Problem(rel, where, f"link '{href}' is not allowed; links must be https:// (or mailto:) addresses"))
+        elif token.type == "container_passage_open":
+            problems.extend(_check_passage(token, tokens, handout, where))
+        elif token.type == "inline" and token.content.lstrip().startswith(":::") and _in_table(tokens, token):
+            problems.append(Problem(rel, where, "a '::: professional' passage cannot start inside a table; end the table, then open the passage on its own line"))
         elif token.type == "fence" and token.info.strip() == "worksheet":
+            for n, text in enumerate(token.content.split("\n")):
+                if text.lstrip().startswith(":::"):
+                    problems.append(Problem(rel, where + 1 + n, "a '::: professional' passage cannot be inside a ```worksheet block; close the block first (```) and put the passage after it"))
             sheet, found = worksheets.parse(token.content, rel, where + 1)
             problems.extend(found)
             if sheet is not None and sheet.name in sheet_lines:
@@ -219,6 +236,37 @@ def check_body(handout: Handout, project: Project, reference_keys: set[str]) -> 
             fix = f"did you mean '#{hint[0]}'?" if hint else "link to a heading of this handout by its words in lower case joined by hyphens"
             problems.append(Problem(rel, where, f"link '#{target}' names no heading; {fix}"))
     return problems
+
+
+def _check_passage(token: Token, tokens: list[Token], handout: Handout, where: int) -> list[Problem]:
+    """A passage is ``::: professional`` at the top level of the body, closed by ``:::``."""
+    from .variants import PASSAGE
+
+    rel, name = handout.path, token.info.strip()
+    if name != PASSAGE:
+        return [Problem(rel, where, f"unknown passage '::: {name}'; the only kind is '::: {PASSAGE}' (shown in the professional version only)")]
+    if token.level > 0:
+        return [Problem(rel, where, "a '::: professional' passage must start at the beginning of a line, outside lists, quotes and other passages")]
+    close = next(t for t in tokens[tokens.index(token) + 1 :] if t.type == "container_passage_close" and t.level == token.level)
+    if not close.markup:
+        return [Problem(rel, where, "'::: professional' is never closed; end the passage with a line holding only ':::'")]
+    assert token.map is not None
+    if (token.map[0], token.map[1]) not in handout.passages:
+        return [Problem(rel, where, "this passage is not where a line-by-line reading finds it; put '::: professional' and ':::' on lines of their own, not indented")]
+    return []
+
+
+def _in_table(tokens: list[Token], token: Token) -> bool:
+    index = tokens.index(token)
+    depth = 0
+    for previous in reversed(tokens[:index]):
+        if previous.type == "table_close":
+            depth += 1
+        elif previous.type == "table_open":
+            if depth == 0:
+                return True
+            depth -= 1
+    return False
 
 
 def check_figure(src: str, project: Project, rel: str, line: int) -> list[Problem]:

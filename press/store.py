@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 # Raised whenever what the engine writes changes for the same inputs (3: text layer,
 # PDF/UA structure, renumbered CJK faces, tagged packs), so old records rebuild everything.
-SCHEMA = 4
+SCHEMA = 5
 STORE_FILE = "dist/.press/build.db"
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);

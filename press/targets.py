@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .packs import Pack
 from .sources import Handout
+from .variants import CLIENT, Variant
 
 PARTS_DIR = "dist/.press/parts"
 
@@ -24,6 +26,7 @@ class BuildOptions:
     allow_incomplete: bool = False
     packs: tuple[str, ...] = ()  # build only these packs (the ``pack`` command)
     scheduler: str | None = None  # a Dask scheduler's address; None: pipeline.yaml's executor
+    variants: tuple[str, ...] = ()  # --variant; none: pipeline.yaml's variants
 
 
 @dataclass(frozen=True)
@@ -33,12 +36,30 @@ class Target:
     output: str  # relative path of the PDF
     draft: bool = False  # built with --allow-incomplete from an incomplete catalog
     part: bool = False  # the handout as a pack part: no page count, stamped per pack
+    variant: Variant = CLIENT
 
     @property
     def html_path(self) -> str:
-        if self.part:
-            return f"{PARTS_DIR}/html/{self.language}/{self.handout.id}.html"
-        return f"dist/html/{self.language}/{self.handout.id}.html"
+        name = f"{self.language}/{self.handout.id}{self.variant.suffix}.html"
+        return f"{PARTS_DIR}/html/{name}" if self.part else f"dist/html/{name}"
+
+
+@dataclass(frozen=True)
+class PackTarget:
+    """One pack PDF: a pack in one language and variant."""
+
+    pack: Pack
+    language: str
+    draft: bool
+    variant: Variant = CLIENT
+
+    @property
+    def output(self) -> str:
+        return f"dist/packs/{self.language}/{self.pack.id}{self.variant.suffix}.pdf"
+
+    @property
+    def skeleton(self) -> str:
+        return f"dist/.press/skeletons/{self.language}/{self.pack.id}{self.variant.suffix}.pdf"
 
 
 @dataclass
@@ -67,5 +88,5 @@ class BuildSummary:
         return [f"skipped {n} in {lang}: {reason}" for (lang, reason), n in sorted(counts.items())]
 
 
-def part_path(language: str, resource: str) -> str:
-    return f"{PARTS_DIR}/{language}/{resource}.pdf"
+def part_path(language: str, resource: str, variant: Variant = CLIENT) -> str:
+    return f"{PARTS_DIR}/{language}/{resource}{variant.suffix}.pdf"

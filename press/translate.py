@@ -89,6 +89,7 @@ def localise(tokens: list[Token], translation: Translation) -> int:
             token.content, token.children = text, children
         else:
             fallbacks += 1
+            token.meta["fallback"] = True  # counted per variant: a passage may be left out
             if opener is not None and opener.nesting == 1:
                 opener.attrSet("class", "untranslated")
                 opener.attrSet("lang", "en")

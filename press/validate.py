@@ -73,11 +73,11 @@ def _checked_body(handout: Handout, project: Project, keys: set[str], keys_diges
 def _missing_styles(project: Project) -> list[Problem]:
     """The stylesheet and the CSL style every document is made with."""
     from .bibliography import STYLE_FILE
-    from .project import STYLESHEETS
+    from .project import LARGE_PRINT_STYLESHEET, STYLESHEETS
 
     return [
         Problem(rel, 0, f"missing: every document is made with it; restore it (git checkout -- {rel})")
-        for rel in (*STYLESHEETS, STYLE_FILE)
+        for rel in (*STYLESHEETS, LARGE_PRINT_STYLESHEET, STYLE_FILE)
         if not (project.root / rel).is_file()
     ]
 

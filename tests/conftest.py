@@ -92,11 +92,13 @@ def built_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def full_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every deliverable of the shipped library: each resource and pack in every language
-    its translations complete, built once for the session with two workers and the HTML
+    """Every deliverable of the shipped library (client versions): each resource and pack
+    in every language its translations complete, built once for the session with two workers and the HTML
     kept. The tests of shipped translations and of other readers share it."""
     root = copy_library(tmp_path_factory.mktemp("full"), translations=True)
-    run(root, "build", "--jobs", "2", "--keep-html", check=True)
+    # The client version of everything: tests/test_variants.py reads the other variants
+    # back in three languages (all of them here would double this build).
+    run(root, "build", "--jobs", "2", "--keep-html", "--variant", "client", check=True)
     return root
 
 

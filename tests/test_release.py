@@ -115,6 +115,14 @@ def test_first_profile_of_the_shipped_library_releases_as_is(tmp_path: Path) -> 
     result = run(root, "release", "northside-clinic", "--version", "2026.11", "-j", "2", check=True)
     assert "northside-clinic-2026.11.zip" in result.stdout
     assert run(root, "verify", str(root / "dist/releases/northside-clinic-2026.11.zip"), check=True).returncode == 0
+    # The profile ships large print beside the client versions, and no professional ones.
+    bundle = root / "dist/releases/northside-clinic-2026.11"
+    manifest = (bundle / "MANIFEST").read_text(encoding="utf-8")
+    for name in ("handouts/en/assertive-communication.large-print.pdf", "packs/en/cft-client.large-print.pdf", "packs/en/cft-client.pdf"):
+        assert f"  {name}\n" in manifest and (bundle / name).is_file(), name
+    assert "professional.pdf" not in manifest
+    page = (bundle / "index.html").read_text(encoding="utf-8")
+    assert 'href="handouts/en/assertive-communication.large-print.pdf"' in page and "Large print" in page
 
 
 @pytest.mark.slow

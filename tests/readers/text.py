@@ -59,11 +59,13 @@ _BOX_SLACK = 3.0
 
 def body_box(pdf: Path) -> tuple[float, float, float, float]:
     """The content area of the PDF's first page (left, top, right, bottom in points from
-    the top left): the page less the @page margins of styles/print.css. What lies
-    outside it is margin content, the running footers and headers."""
-    found = _PAGE_MARGIN.search((Path(__file__).resolve().parents[2] / "styles/print.css").read_text(encoding="utf-8"))
+    the top left): the page less the @page margins of styles/print.css (of
+    styles/large-print.css for a large-print PDF). What lies outside it is margin
+    content, the running footers and headers."""
+    sheet = "styles/large-print.css" if pdf.name.endswith(".large-print.pdf") else "styles/print.css"
+    found = _PAGE_MARGIN.search((Path(__file__).resolve().parents[2] / sheet).read_text(encoding="utf-8"))
     if found is None:
-        raise ValueError("styles/print.css has no '@page { margin: T R B L }' in mm")
+        raise ValueError(f"{sheet} has no '@page {{ margin: T R B L }}' in mm")
     top, right, bottom, left = (float(v) * 72 / 25.4 for v in found.groups())
     with pikepdf.open(pdf) as document:
         x0, y0, x1, y1 = (float(v) for v in document.pages[0].mediabox)
