@@ -15,7 +15,7 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po, write_po
 
 from .cache import atomic_write
@@ -100,10 +100,35 @@ def _epoch() -> dt.datetime:
     return dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
+# Babel wraps every comment at 76 columns, "#| msgid" lines included, and a previous
+# msgid wrapped mid-string is a syntax error for msgfmt and Babel alike. Its wrapper
+# breaks only at ASCII whitespace, so the spaces of previous msgids are held as this
+# private-use character while writing (English sources never contain it); the one break
+# left, after the keyword, is joined back.
+_UNBROKEN_SPACE = "\ue000"
+_KEYWORD_BREAKS = ((b'#| msgid\n#| "', b'#| msgid "'), (b'#| msgid_plural\n#| "', b'#| msgid_plural "'))
+
+
 def render_po(catalog: Catalog) -> bytes:
+    held: list[tuple[Message, list[str]]] = []
+    for message in catalog:
+        # Babel flags any msgid with a "%" followed by a letter ("70% reported") as a
+        # Python format string; none of ours is one, and the flag makes msgfmt --check
+        # and translators' editors reject a translation that moves or spaces the sign.
+        message.flags.discard("python-format")
+        if message.previous_id:
+            held.append((message, list(message.previous_id)))
+            message.previous_id = [part.replace(" ", _UNBROKEN_SPACE) for part in message.previous_id]
     buffer = io.BytesIO()
-    write_po(buffer, catalog, width=0, include_previous=True, sort_output=False)
-    return buffer.getvalue()
+    try:
+        write_po(buffer, catalog, width=0, include_previous=True, sort_output=False)
+    finally:
+        for message, previous in held:
+            message.previous_id = previous
+    text = buffer.getvalue().replace(_UNBROKEN_SPACE.encode(catalog.charset), b" ")
+    for broken, joined in _KEYWORD_BREAKS:
+        text = text.replace(broken, joined)
+    return text
 
 
 def _messages(catalog: Catalog) -> list[tuple[object, ...]]:

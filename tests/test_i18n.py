@@ -137,6 +137,25 @@ def test_editing_english_makes_exactly_the_matching_entries_fuzzy(tmp_path: Path
     assert run(root, "i18n", "status", "--lang", "es", "--fail-under", "99").returncode == 1
 
 
+def test_a_long_edited_sentence_keeps_every_catalog_valid_for_msgfmt(tmp_path: Path) -> None:
+    # A previous msgid longer than a comment line, and a "%" Babel would take for a Python
+    # format ("70% reported"), once made catalogs msgfmt and translators' editors reject.
+    root = make_project(tmp_path)
+    source = root / "handouts/calm-place.md"
+    old = "yourself is linked with wellbeing [@neff2007a; @gilbert2009mind]."
+    new = "yourself is linked with wellbeing, and 70% reported feeling calmer in one small study [@neff2007a; @gilbert2009mind]."
+    source.write_text(source.read_text().replace(old, new))
+    run(root, "i18n", "update", check=True)
+    for language in ("es", "ar", "zh-Hans"):
+        po = root / "translations" / language / "calm-place.po"
+        text = po.read_text()
+        previous = next(line for line in text.splitlines() if line.startswith("#| msgid"))
+        assert previous.startswith('#| msgid "Imagining a safe, calm place') and previous.endswith('[@neff2007a; @gilbert2009mind]."'), previous
+        assert "python-format" not in text
+        checked = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(po)], capture_output=True, text=True)
+        assert checked.returncode == 0 and "error" not in checked.stderr, checked.stderr
+
+
 def test_extract_rewrites_only_changed_templates(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     run(root, "i18n", "extract", check=True)

@@ -123,4 +123,8 @@ def test_no_absolute_paths_in_outputs(built_library: Path) -> None:
 
 def test_kept_html_is_written_for_every_pdf(built_library: Path) -> None:
     kept = sorted(p.stem for p in (built_library / "dist" / "html" / "en").glob("*.html"))
-    assert kept == IDS
+    pdfs = sorted(p.stem for p in (built_library / "dist" / "handouts" / "en").glob("*.pdf"))
+    # Every variant's PDF has its HTML beside it; the client versions are all there.
+    assert kept == pdfs
+    assert set(IDS) <= set(kept)
+    assert any(stem.endswith(".professional") for stem in kept)
