@@ -204,9 +204,12 @@ def check(project: Path) -> None:
     """Validate settings, handouts, references, figures and worksheets without rendering."""
     from press.errors import PressError
     from press.project import load_project
+    from press.references import name_warnings
     from press.validate import validate
 
     checked = validate(load_project(project), catalogs=True)
+    for warning in name_warnings(checked.references):
+        click.echo(str(warning), err=True)
     if checked.problems:
         raise PressError(checked.problems)
     click.echo(f"ok: {len(checked.library.handouts)} resources, {len(checked.references.items)} references")

@@ -201,12 +201,16 @@ class Formatter:
         cited: Sequence[str],
         memo: dict[Any, Any] | None = None,
         store: FormattedStore | None = None,
+        scope: Sequence[str] = (),
     ) -> None:
+        """``scope``: the works of the reference list that prints these citations when it
+        is not this document's own (a pack's appendix); their letters are used."""
         keys = list(dict.fromkeys(k.lower() for k in cited))
         self._items = {k: copy.deepcopy(refs.items[k]) for k in keys}
         for item in self._items.values():
             item.pop("year-suffix", None)
-        self._suffixes = year_suffixes(self._items.values())
+        listed = [refs.items[k] for k in dict.fromkeys([*(k.lower() for k in scope), *keys]) if k in refs.items]
+        self._suffixes = {k: s for k, s in year_suffixes(listed).items() if k in self._items}
         for key, suffix in self._suffixes.items():
             self._items[key]["year-suffix"] = suffix
         self._locale = locale
@@ -218,27 +222,35 @@ class Formatter:
             self._memo[style_key] = hashlib.sha256(style_path.read_bytes()).hexdigest()
         self._style_sha: str = self._memo[style_key]
 
-    def _style(self) -> Any:
+    def _style(self, dates_only: bool = False) -> Any:
+        """The style; ``dates_only``: its citations without the names (date and locator),
+        for the later works of one author in a parenthesis."""
         from citeproc import CitationStylesStyle
 
-        key = ("style", self._style_sha, self._locale.signature)
+        key = ("style", self._style_sha, self._locale.signature, dates_only)
         if key not in self._memo:
             source: Any = str(self._style_path)
-            if not self._locale.shipped:
-                # The catalog's terms as a locale inside the style: CSL looks there first.
+            if dates_only or not self._locale.shipped:
                 text = self._style_path.read_text(encoding="utf-8")
-                at = text.index("</info>") + len("</info>")
-                source = io.BytesIO((text[:at] + self._locale.locale_xml() + text[at:]).encode())
+                if not self._locale.shipped:
+                    # The catalog's terms as a locale inside the style: CSL looks there first.
+                    at = text.index("</info>") + len("</info>")
+                    text = text[:at] + self._locale.locale_xml() + text[at:]
+                if dates_only:
+                    start = text.index("<citation")
+                    end = text.index("</citation>", start)
+                    text = text[:start] + text[start:end].replace('<text macro="author-short"/>', "", 1) + text[end:]
+                source = io.BytesIO(text.encode())
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # citeproc-py warns about unsupported CSL features
                 self._memo[key] = CitationStylesStyle(source, locale=self._locale.name, validate=False)
         return self._memo[key]
 
-    def _bibliography(self, keys: Sequence[str]) -> Any:
+    def _bibliography(self, keys: Sequence[str], dates_only: bool = False) -> Any:
         from citeproc import CitationStylesBibliography, formatter
         from citeproc.source.json import CiteProcJSON
 
-        return CitationStylesBibliography(self._style(), CiteProcJSON([self._items[k] for k in keys]), formatter.html)
+        return CitationStylesBibliography(self._style(dates_only), CiteProcJSON([self._items[k] for k in keys]), formatter.html)
 
     def _stored(self, kind: str, keys: Sequence[str], detail: object, make: Any) -> str:
         """``make()`` memoised per process (``memo``) and between builds (``store``)."""
@@ -260,22 +272,43 @@ class Formatter:
             self._store.put(store_key, html)
         return html
 
-    def cite(self, items: Sequence[CiteItem]) -> str:
+    def _cite_one(self, item: CiteItem, dates_only: bool) -> str:
+        """One work's citation without the parentheses: "Gilbert, 2009a, p. 12", or with
+        ``dates_only`` "2009a, p. 12"."""
         from citeproc import Citation, CitationItem
         from citeproc.source import Locator
 
-        signature = tuple((i.key.lower(), i.locator) for i in items)
+        key = item.key.lower()
 
         def make() -> str:
-            bib = self._bibliography(list(dict.fromkeys(k for k, _ in signature)))
-            citation = Citation([
-                CitationItem(i.key, locator=Locator("page", i.locator)) if i.locator else CitationItem(i.key)
-                for i in items
-            ])
+            bib = self._bibliography([key], dates_only)
+            citation = Citation([CitationItem(key, locator=Locator("page", item.locator)) if item.locator else CitationItem(key)])
             bib.register(citation)
-            return str(bib.cite(citation, lambda item: None))
+            return str(bib.cite(citation, lambda _: None))
 
-        return self._stored("cite", [k for k, _ in signature], signature, make)
+        text = self._stored("cite-dates" if dates_only else "cite", [key], item.locator, make)
+        # The style's layout wraps every citation in "(" and ")".
+        return text.removeprefix("(").removesuffix(")")
+
+    def cite(self, items: Sequence[CiteItem]) -> str:
+        """One parenthesis of citations as APA 7 (8.12) and the style's ``collapse="year"``
+        print it: works in reference-list order, and one author's works under one name
+        with their years in order, "(Gilbert, 2009a, 2009b, 2014; Neff, 2003)".
+
+        citeproc-py neither sorts nor collapses citations, so each work is formatted
+        alone, with and without its names, and the parenthesis is put together here: a
+        work whose names print as the previous work's gives only its date and locator.
+        """
+        ordered = sorted(items, key=lambda i: apa_sort_key(self._items[i.key.lower()]))
+        groups: list[tuple[str | None, list[str]]] = []  # (names as printed, citations)
+        for item in ordered:
+            full, date = self._cite_one(item, False), self._cite_one(item, True)
+            names = full[: -len(date)].removesuffix(", ") if date and full.endswith(date) and len(full) > len(date) else None
+            if names is not None and groups and groups[-1][0] == names:
+                groups[-1][1].append(date)
+            else:
+                groups.append((names, [full]))
+        return "(" + "; ".join(", ".join(cites) for _, cites in groups) + ")"
 
     def entry(self, key: str) -> str:
         """The reference entry of one work."""

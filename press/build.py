@@ -85,7 +85,7 @@ def build(root: Path, options: BuildOptions, say: Callable[[str], None] = print,
         todo: list[tuple[Target, dict[str, str]]] = []
         targets, available = plan(project, checked.library, languages, options, summary, records, hasher, env.variants)
         packs = pack_plan(project, checked.library, available, options, summary, records, hasher, env.variants)
-        targets += part_targets(checked.library, packs, available)
+        targets += part_targets(checked.library, packs, available, checked.scopes)
         for target in targets:
             h = target.handout
             current = checked.library.get(h.superseded_by) if h.superseded_by else None
@@ -114,7 +114,7 @@ def build(root: Path, options: BuildOptions, say: Callable[[str], None] = print,
             problems = build_packs(project, checked, packs, ctx_by_lang, records, options, summary, hasher, versions, say)
         if problems:
             raise PressError(problems)
-        removed = prune(project, records, universe(project, checked.library, registry, packs_in(project, checked.library)))
+        removed = prune(project, records, universe(project, checked.library, registry, packs_in(project, checked.library), checked.scopes))
         for output in removed:
             summary.removed.append(output)
             if options.explain:
@@ -214,7 +214,7 @@ def _render_all(
             try:
                 for group in batch:
                     first = group[0][0]
-                    renditions = tuple(Rendition(t.variant.name, t.part, t.html_path, options.keep_html and not t.part) for t, _ in group)
+                    renditions = tuple(Rendition(t.variant.name, t.part, t.html_path, options.keep_html and not t.part, t.scope) for t, _ in group)
                     job = HandoutJob(str(project.root), token, first.handout.id, first.language, paper, options.allow_incomplete, renditions)
                     future = executor.submit(handout_job, job)
                     pending[future] = group

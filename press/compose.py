@@ -130,13 +130,17 @@ def prepare(handout: Handout, ctx: Context) -> Prepared:
     return Prepared(tokens, translation, ui, text, catalog, reads, problems)
 
 
-def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str], pack_part: bool = False, variant: Variant = CLIENT, prepared: Prepared | None = None) -> Composed:
+def compose(
+    handout: Handout, ctx: Context, url_for: Callable[[str], str], pack_part: bool = False, variant: Variant = CLIENT, prepared: Prepared | None = None, scope: tuple[str, ...] = ()
+) -> Composed:
     """Render one handout in one language and variant to the HTML given to WeasyPrint.
 
     ``url_for`` maps a project-relative path (``styles/print.css``) to the URL the HTML
     uses. Everything read on the way is recorded with its hash; problems with the
     language's catalogs (broken markup, dropped citations) are returned, located.
     ``prepared``: the body already parsed and translated for another variant.
+    ``scope``: for a pack part, the works of the pack's appendix, whose list decides the
+    year letters the part cites with.
     """
     from babel.dates import format_date
     from babel.numbers import format_decimal
@@ -154,9 +158,9 @@ def compose(handout: Handout, ctx: Context, url_for: Callable[[str], str], pack_
     in_text, entries = cited_keys(tokens)
     style_path = project.root / STYLE_FILE
     record_read(ctx, STYLE_FILE, reads)
-    for key in dict.fromkeys(in_text + entries):
+    for key in dict.fromkeys(in_text + entries + list(scope)):
         reads[f"reference:{key}"] = hashlib.sha256(ctx.references.digest_of(key).encode()).hexdigest()
-    formatter = Formatter(ctx.references, style_path, reference_locale(ctx, reads), in_text + entries, ctx.memo, open_store(project.root, ctx.memo))
+    formatter = Formatter(ctx.references, style_path, reference_locale(ctx, reads), in_text + entries, ctx.memo, open_store(project.root, ctx.memo), scope)
     env: dict[str, Any] = {
         "formatter": formatter,
         "path": handout.path,

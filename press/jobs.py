@@ -28,6 +28,7 @@ class Rendition:
     part: bool
     html_path: str
     keep_html: bool
+    scope: tuple[str, ...] = ()  # a pack part: the works whose list decides its year letters
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ def run_handout_job(job: HandoutJob, render: Callable[[RenderJob], RenderResult]
     prepared = prepare(handout, ctx)
     results = []
     for rendition in job.renditions:
-        composed = compose(handout, ctx, relative_from(rendition.html_path), rendition.part, get(rendition.variant), prepared)
+        composed = compose(handout, ctx, relative_from(rendition.html_path), rendition.part, get(rendition.variant), prepared, rendition.scope)
         if composed.problems:
             results.append(HandoutResult(None, composed.reads, composed.problems))
             continue

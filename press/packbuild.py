@@ -151,7 +151,10 @@ def run_pack_job(job: PackJob) -> PackResult:
 def part_paths(checked: Checked, target: PackTarget) -> list[str]:
     """The pack parts a pack is made of, in order: each resource in the pack's variant."""
     library = checked.library
-    return [part_path(target.language, r, part_variant(target.variant, bool(library.get(r).passages))) for r in target.pack.resources]
+    return [
+        part_path(target.language, r, part_variant(target.variant, bool(library.get(r).passages)), checked.scopes.part(target.pack, target.variant, r).tag)
+        for r in target.pack.resources
+    ]
 
 
 def _prepare(project: Project, checked: Checked, target: PackTarget, ctx: Context, static: dict[str, str], records: Records, skeletons: SkeletonCache) -> PackJob:

@@ -7,7 +7,7 @@ Deciding uses the store and file hashes only: nothing here imports WeasyPrint.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import store
 from .cache import InputHasher
@@ -19,6 +19,9 @@ from .sources import Handout, Library
 from .store import Records
 from .targets import BuildOptions, BuildSummary, PackTarget, Target, part_path
 from .variants import VARIANTS, Variant, for_pack, handout_output, part_variant, source_digest
+
+if TYPE_CHECKING:
+    from .citescope import CiteScopes
 
 
 def build_languages(project: Project, registry: Registry, options: BuildOptions) -> list[Language]:
@@ -161,18 +164,19 @@ def pack_plan(
     return chosen
 
 
-def part_targets(library: Library, packs: list[PackTarget], available: Availability) -> list[Target]:
+def part_targets(library: Library, packs: list[PackTarget], available: Availability, scopes: CiteScopes) -> list[Target]:
     """One pack part per resource, language and rendition, shared by every pack that
-    holds it."""
+    holds it and cites with the same year letters (press/citescope.py)."""
     parts: dict[str, Target] = {}
     for target in packs:
         for resource in target.pack.resources:
             handout = library.get(resource)
             variant = part_variant(target.variant, bool(handout.passages))
-            path = part_path(target.language, resource, variant)
+            scope = scopes.part(target.pack, target.variant, resource)
+            path = part_path(target.language, resource, variant, scope.tag)
             if path not in parts:
                 draft = available[(target.language, resource)][variant.content]
-                parts[path] = Target(handout, target.language, path, draft, part=True, variant=variant)
+                parts[path] = Target(handout, target.language, path, draft, part=True, variant=variant, scope=scope.scope)
     return list(parts.values())
 
 
@@ -202,7 +206,7 @@ def packs_in(project: Project, library: Library) -> tuple[Pack, ...]:
     return packs
 
 
-def universe(project: Project, library: Library, registry: Registry, packs: tuple[Pack, ...]) -> set[str]:
+def universe(project: Project, library: Library, registry: Registry, packs: tuple[Pack, ...], scopes: CiteScopes) -> set[str]:
     """Every output the project can have, whatever a build selects with --only or --lang:
     each resource and pack in each registry language, with parts and skeletons. (Not
     only pipeline.yaml's languages: a language built with --lang stays until it leaves
@@ -216,7 +220,7 @@ def universe(project: Project, library: Library, registry: Registry, packs: tupl
                 if for_pack(variant, pack.audience):
                     target = PackTarget(pack, tag, False, variant)
                     found.update((target.output, target.skeleton))
-                    found.update(part_path(tag, r, part_variant(variant, bool(library.get(r).passages))) for r in pack.resources)
+                    found.update(part_path(tag, r, part_variant(variant, bool(library.get(r).passages)), scopes.part(pack, variant, r).tag) for r in pack.resources)
     return found
 
 

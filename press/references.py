@@ -4,6 +4,7 @@ it) loaded with the line of each item, duplicates and bad items reported."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,3 +84,40 @@ def load_references(project: Project) -> tuple[References, list[Problem]]:
         items[key] = item
         lines[key] = line
     return References(rel, items, lines), problems
+
+
+def _initials(given: str) -> str:
+    return "".join(part[0].upper() for part in re.split(r"[\s.\-]+", given) if part)
+
+
+def _same_person(one: str, other: str) -> bool:
+    """Given names that may be one person written two ways: the shorter's initials begin
+    the longer's ("Kristin" and "Kristin D.", "M." and "Melanie J. V."), where "Michael"
+    and "Robert A." are two people."""
+    a, b = sorted((_initials(one), _initials(other)), key=len)
+    return bool(a) and b.startswith(a)
+
+
+def name_warnings(refs: References) -> list[Problem]:
+    """One family name entered with different given names that may be one person
+    ("Kristin" and "Kristin D."): APA 7 (8.20) takes them for two people and prints
+    initials to tell them apart. A warning, not an error: two people can share a family
+    name and initials."""
+    seen: dict[str, tuple[str, str]] = {}  # family -> (given, first key)
+    warnings: list[Problem] = []
+    reported: set[tuple[str, str]] = set()
+    for key, item in refs.items.items():
+        for role in ("author", "editor"):
+            for name in item.get(role) or []:
+                family, given = str(name.get("family") or ""), str(name.get("given") or "")
+                if not family or not given:
+                    continue
+                first = seen.setdefault(family, (given, key))
+                if first[0] != given and _same_person(first[0], given) and (family, given) not in reported:
+                    reported.add((family, given))
+                    warnings.append(Problem(
+                        refs.path, refs.lines.get(key, 0),
+                        f"warning: {family} is '{given}' in '{key}' but '{first[0]}' in '{first[1]}' (line {refs.lines.get(first[1], 0)}); "
+                        "APA 7 (8.20) would print them as two authors; write the given names one way if they are one person",
+                    ))
+    return warnings

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .bibliography import STYLE_FILE, Formatter
-from .body import cited_keys, linkify
+from .body import linkify
 from .compose import _markup, font_stacks, record_read, reference_locale
 from .context import Context
 from .packs import SKELETON_STYLESHEETS, Pack
@@ -62,21 +62,13 @@ def _common(ctx: Context, pack: Pack, texts: Callable[[str], str], ui: dict[str,
     }
 
 
-def appendix_keys(ctx: Context, handouts: list[Handout], variant: Variant = CLIENT) -> list[str]:
+def appendix_keys(handouts: list[Handout], variant: Variant = CLIENT) -> list[str]:
     """Every work cited anywhere in the pack (in text or as a reading-list entry), in
-    the passages the pack's variant prints."""
-    from . import markdown
-    from .body import mark_reading_entries, without_passages
+    the passages the pack's variant prints; the same list press/citescope.py gives each
+    part's year letters from."""
+    from .citescope import handout_keys
 
-    keys: list[str] = []
-    for handout in handouts:
-        tokens = markdown.make_parser().parse(handout.body)
-        if not variant.professional:
-            tokens = without_passages(tokens)
-        if handout.kind == "reading-list":
-            mark_reading_entries(tokens)
-        in_text, entries = cited_keys(tokens)
-        keys += in_text + entries
+    keys = [k for handout in handouts for k in handout_keys(handout, variant.professional and bool(handout.passages))]
     return list(dict.fromkeys(keys))
 
 
@@ -87,7 +79,7 @@ def compose_skeleton(
     page, and the bibliography appendix (every work cited anywhere in the pack,
     deduplicated, in APA order and in the pack's language)."""
     reads: dict[str, str] = {}
-    keys = appendix_keys(ctx, handouts, variant)
+    keys = appendix_keys(handouts, variant)
     style_path = ctx.project.root / STYLE_FILE
     record_read(ctx, STYLE_FILE, reads)
     for key in keys:

@@ -4,6 +4,7 @@ output, each with one key), and its summary. Plain data, shared by every stage."
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 
 from .packs import Pack
 from .sources import Handout
@@ -37,10 +38,11 @@ class Target:
     draft: bool = False  # built with --allow-incomplete from an incomplete catalog
     part: bool = False  # the handout as a pack part: no page count, stamped per pack
     variant: Variant = CLIENT
+    scope: tuple[str, ...] = ()  # a pack part: the works whose list decides its year letters
 
     @property
     def html_path(self) -> str:
-        name = f"{self.language}/{self.handout.id}{self.variant.suffix}.html"
+        name = f"{self.language}/{PurePosixPath(self.output).stem}.html"
         return f"{PARTS_DIR}/html/{name}" if self.part else f"dist/html/{name}"
 
 
@@ -88,5 +90,7 @@ class BuildSummary:
         return [f"skipped {n} in {lang}: {reason}" for (lang, reason), n in sorted(counts.items())]
 
 
-def part_path(language: str, resource: str, variant: Variant = CLIENT) -> str:
-    return f"{PARTS_DIR}/{language}/{resource}{variant.suffix}.pdf"
+def part_path(language: str, resource: str, variant: Variant = CLIENT, tag: str = "") -> str:
+    """A pack part's PDF; ``tag`` names a part that cites with its pack's year letters
+    (press/citescope.py)."""
+    return f"{PARTS_DIR}/{language}/{resource}{tag}{variant.suffix}.pdf"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -12,6 +13,7 @@ from .references import References, load_references
 from .sources import Handout, Library, check_body, load_library
 
 if TYPE_CHECKING:
+    from .citescope import CiteScopes
     from .store import Memo
 
 
@@ -20,6 +22,13 @@ class Checked:
     library: Library
     references: References
     problems: tuple[Problem, ...]
+
+    @functools.cached_property
+    def scopes(self) -> CiteScopes:
+        """What each handout and pack cites, for the year letters of pack parts."""
+        from .citescope import CiteScopes
+
+        return CiteScopes(self.library, self.references)
 
 
 def validate(project: Project, only: tuple[str, ...] = (), catalogs: bool = False, memo: Memo | None = None) -> Checked:

@@ -138,3 +138,62 @@ def test_formatted_references_are_reused_only_for_identical_input() -> None:
     assert "Brunner-Routledge" in Formatter(changed, REPO / "styles/csl/apa.csl", CslLocale("en-US"), ["gilbert2005"], store=again).entry("gilbert2005")
     assert "En P. Gilbert" in Formatter(refs, REPO / "styles/csl/apa.csl", CslLocale("es-ES"), ["gilbert2005"], store=again).entry("gilbert2005")
     assert len(again.new) == 2
+
+
+def test_one_authors_works_are_combined_in_one_parenthesis() -> None:
+    """APA 7 (8.12): works in reference-list order; one author's works under one name,
+    years in order, undated first, suffixes in order, locators kept with their year."""
+    f = _formatter(["gilbert2009", "gilbert2014", "gilbert2009mind", "gilbert2005", "neff2007a", "neff2003", "neff2011", "neff-website", "goss2010"])
+    assert _plain(f.cite([CiteItem("gilbert2014"), CiteItem("gilbert2009")])) == "(Gilbert, 2009b, 2014)"
+    assert _plain(f.cite([CiteItem("gilbert2009"), CiteItem("gilbert2009mind")])) == "(Gilbert, 2009a, 2009b)"
+    assert _plain(f.cite([CiteItem("neff2007a"), CiteItem("gilbert2014"), CiteItem("gilbert2005", "12")])) == "(Gilbert, 2005, p. 12, 2014; Neff et al., 2007)"
+    # Neff alone and Neff with co-authors are different author lists: not combined.
+    assert _plain(f.cite([CiteItem("neff2011"), CiteItem("neff2007a"), CiteItem("neff2003")])) == "(Neff, 2003, 2011; Neff et al., 2007)"
+    assert _plain(f.cite([CiteItem("neff2003"), CiteItem("neff-website")])) == "(Neff, n.d., 2003)"
+    assert _plain(f.cite([CiteItem("goss2010"), CiteItem("gilbert2014")])) == "(Gilbert, 2014; Goss & Allan, 2010)"
+
+
+def test_citations_combine_in_other_languages_with_their_terms() -> None:
+    project = load_project(REPO)
+    refs, _ = load_references(project)
+    keys = ["gilbert2009", "gilbert2014", "gilbert2009mind", "neff-website", "neff2003"]
+    spanish = Formatter(refs, REPO / "styles/csl/apa.csl", CslLocale("es-ES"), keys)
+    assert _plain(spanish.cite([CiteItem("gilbert2014"), CiteItem("gilbert2009mind", "12"), CiteItem("gilbert2009")])) == "(Gilbert, 2009a, p. 12, 2009b, 2014)"
+    assert _plain(spanish.cite([CiteItem("neff2003"), CiteItem("neff-website")])) == "(Neff, s.\u00a0f., 2003)"
+    arabic = Formatter(refs, REPO / "styles/csl/apa.csl", CslLocale("ar"), keys)
+    assert _plain(arabic.cite([CiteItem("gilbert2014"), CiteItem("gilbert2009")])) == "(Gilbert, 2009b, 2014)"
+
+
+def test_year_letters_follow_the_list_that_prints_them() -> None:
+    """A pack part cites with the letters of the pack's appendix (its ``scope``)."""
+    project = load_project(REPO)
+    refs, _ = load_references(project)
+    alone = Formatter(refs, REPO / "styles/csl/apa.csl", CslLocale("en-US"), ["gilbert2009"])
+    in_pack = Formatter(refs, REPO / "styles/csl/apa.csl", CslLocale("en-US"), ["gilbert2009"], scope=["gilbert2009mind", "neff2003"])
+    assert _plain(alone.cite([CiteItem("gilbert2009")])) == "(Gilbert, 2009)"
+    assert _plain(in_pack.cite([CiteItem("gilbert2009")])) == "(Gilbert, 2009b)"
+    assert _plain(in_pack.entry("gilbert2009")).startswith("Gilbert, P. (2009b).")
+
+
+def test_article_numbers_print_as_apa_7_does() -> None:
+    f = _formatter(["ma2017", "speed2018"])
+    assert "Frontiers in Psychology, 8, Article 874. https://doi.org/" in _plain(f.entry("ma2017"))
+    assert "Clinical Psychology: Science and Practice, 25(1), Article e12216." in _plain(f.entry("speed2018"))
+
+
+def test_one_person_entered_two_ways_is_a_warning() -> None:
+    from press.references import name_warnings
+
+    refs, _ = load_references(load_project(REPO))
+    assert name_warnings(refs) == []  # the shipped data writes every author one way
+    items = {
+        "a": {"id": "a", "author": [{"family": "Neff", "given": "Kristin D."}]},
+        "b": {"id": "b", "author": [{"family": "Neff", "given": "Kristin"}]},
+        "c": {"id": "c", "author": [{"family": "Emmons", "given": "Robert A."}]},
+        "d": {"id": "d", "editor": [{"family": "Emmons", "given": "Michael"}]},
+    }
+    warnings = name_warnings(References("handouts/references.yaml", items, {"a": 4, "b": 12, "c": 20, "d": 28}))
+    assert [str(w) for w in warnings] == [
+        "handouts/references.yaml:12: warning: Neff is 'Kristin' in 'b' but 'Kristin D.' in 'a' (line 4); "
+        "APA 7 (8.20) would print them as two authors; write the given names one way if they are one person"
+    ]
