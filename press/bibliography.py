@@ -99,7 +99,7 @@ class CslLocale:
     def locale_xml(self) -> str:
         from xml.sax.saxutils import escape, quoteattr
 
-        out = [f"<locale xml:lang={quoteattr(self.name)}><terms>"]
+        out = [f"<locale xml:lang={quoteattr(self.citeproc_name)}><terms>"]
         given = dict(self.terms)
         for key, (term, form, single_en, plural_en) in CSL_TERMS.items():
             # Untranslated terms keep APA's English form (the style's own "Ed.", not en-US "ed.").
@@ -116,6 +116,14 @@ class CslLocale:
         out += [f'<term name="ordinal-{n:02d}"></term>' for n in (*range(10), 11, 12, 13)]
         out.append("</terms></locale>")
         return "".join(out)
+
+    @property
+    def citeproc_name(self) -> str:
+        """The name citeproc-py is given. A catalog locale goes by a private-use tag:
+        under its own tag citeproc-py would fill the terms the catalog lacks from the
+        language's primary CSL dialect, which may be another script (Punjabi in Gurmukhi
+        would print the Shahmukhi "لیکھ" of pa-PK); under this one they fall back to en-US."""
+        return self.name if self.shipped else "x-" + self.name
 
     @functools.cached_property
     def signature(self) -> str:
@@ -243,7 +251,7 @@ class Formatter:
                 source = io.BytesIO(text.encode())
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # citeproc-py warns about unsupported CSL features
-                self._memo[key] = CitationStylesStyle(source, locale=self._locale.name, validate=False)
+                self._memo[key] = CitationStylesStyle(source, locale=self._locale.citeproc_name, validate=False)
         return self._memo[key]
 
     def _bibliography(self, keys: Sequence[str], dates_only: bool = False) -> Any:

@@ -123,6 +123,17 @@ def test_languages_without_a_csl_locale_use_catalog_terms_and_cldr_months() -> N
     assert "Katika P. Gilbert (Ed.)" in _plain(partial.entry("gilbert2005"))
 
 
+def test_a_catalog_locale_never_takes_terms_from_a_dialect_in_another_script() -> None:
+    # citeproc-py fills missing terms from the language's primary dialect; for Punjabi in
+    # Gurmukhi that is Shahmukhi pa-PK, whose "article" is "لیکھ". English is the fallback.
+    project = load_project(REPO)
+    refs, _ = load_references(project)
+    article = next(k for k, v in refs.items.items() if v.get("number") == "874")
+    entry = _plain(Formatter(refs, REPO / "styles/csl/apa.csl", catalog_locale("pa", "pa", {"in": "ਵਿੱਚ"}), [article]).entry(article))
+    assert "Article 874" in entry
+    assert not any("\u0600" <= ch <= "\u06ff" for ch in entry), entry
+
+
 def test_formatted_references_are_reused_only_for_identical_input() -> None:
     project = load_project(REPO)
     refs, _ = load_references(project)
