@@ -49,7 +49,7 @@ class BodyRenderer(RendererHTML):
         token = tokens[idx]
         sheet, _ = worksheets.parse(token.content, env["path"], 1)
         assert sheet is not None, "worksheet blocks are validated before rendering"
-        return worksheets.to_html(sheet, env["resource_id"], env["labels"], env["translate"])
+        return worksheets.to_html(sheet, env["resource_id"], env["labels"], env["translate"], env.get("large_print", False))
 
     def image(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         token = tokens[idx]

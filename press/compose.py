@@ -167,6 +167,7 @@ def compose(
         "resource_id": handout.id,
         "labels": {"example": ui["example"], "professional": ui["for_professionals"]},
         "translate": text,
+        "large_print": variant.large_print,
         "to_url": url_for,
         "figure": lambda src, alt: _figure(project, src, text, alt, reads, variant.large_print),
     }

@@ -13,7 +13,7 @@ handouts are merged into packs.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -29,6 +29,15 @@ _KEYS = {
 }
 MAX_ROWS = 12
 MAX_LINES = 20
+# Large print sets column headings in 16 pt bold on a 180 mm text column: about 3.5 mm a
+# Latin letter, plus 4 mm of cell padding. A heading word wider than its column would run
+# into the next one (large print never breaks a word), so such a table is stacked instead.
+_LARGE_PRINT_COLUMN_MM = 180.0
+_LARGE_PRINT_LETTER_MM = 3.5
+_CELL_PADDING_MM = 4.0
+# Words are what cannot break: runs of letters without spaces or hyphens. Ideographs and
+# kana break between any two characters, so they count one at a time.
+_UNBREAKABLE_RE = re.compile(r"[^\s\-\u2010\u2011/\u3000-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]+")
 
 
 @dataclass(frozen=True)
@@ -137,11 +146,45 @@ def parse(text: str, path: str, first_line: int) -> tuple[Worksheet | None, list
     return (sheet if not problems else None), problems
 
 
-def to_html(sheet: Worksheet, resource_id: str, labels: dict[str, str], translate: Callable[[str], str]) -> str:
-    """Printable boxes with form fields. ``translate`` maps each printed string."""
+def stacks_in_large_print(columns: Sequence[str], example: bool) -> bool:
+    """Whether a table is stacked in large print: a heading word (translated) is too wide
+    for its column, or a worked example in four or more columns, whose cells at 16 pt are a
+    page tall and would leave the headings alone at the foot of the page before."""
+    if example and len(columns) >= 4:
+        return True
+    width = _LARGE_PRINT_COLUMN_MM / len(columns) - _CELL_PADDING_MM
+    longest = max((len(word) for heading in columns for word in _UNBREAKABLE_RE.findall(heading)), default=0)
+    return longest * _LARGE_PRINT_LETTER_MM > width
+
+
+def to_html(sheet: Worksheet, resource_id: str, labels: dict[str, str], translate: Callable[[str], str], large_print: bool = False) -> str:
+    """Printable boxes with form fields. ``translate`` maps each printed string.
+
+    ``large_print``: a table whose headings would not fit its columns at the large size is
+    stacked: the worked example as a list of heading and text, then one numbered entry per
+    row with a full-width box for each column. The fields keep their names and order.
+    """
     names = iter(sheet.field_names(resource_id))
     out: list[str] = [f'<div class="worksheet worksheet-{sheet.shape}" id="{escape(resource_id)}--ws-{sheet.name}">']
-    if sheet.shape == "columns":
+    if sheet.shape == "columns" and large_print and stacks_in_large_print([translate(c) for c in sheet.columns], bool(sheet.example)):
+        cols = [translate(c) for c in sheet.columns]
+        out[0] = out[0].replace('">', ' worksheet-stacked">', 1)
+        if sheet.example:
+            out.append(f'<div class="ws-example-stack"><p class="ws-example-label">{escape(labels["example"])}</p><dl>')
+            out.extend(f"<dt>{escape(c)}</dt><dd>{escape(translate(e))}</dd>" for c, e in zip(cols, sheet.example, strict=True))
+            out.append("</dl></div>")
+        out.append('<ol class="ws-entries">')
+        for row in range(1, sheet.rows + 1):
+            out.append('<li class="ws-entry">')
+            for col in cols:
+                out.append(
+                    f'<div class="ws-field"><div class="ws-label">{escape(col)}</div>'
+                    f'<textarea name="{next(names)}" title="{escape(col)} ({row})" class="ws-box" '
+                    f'style="height: {sheet.lines * 1.45 + 0.6:.2f}em"></textarea></div>'
+                )
+            out.append("</li>")
+        out.append("</ol>")
+    elif sheet.shape == "columns":
         cols = [translate(c) for c in sheet.columns]
         out.append(f'<table class="ws-table cols-{len(cols)}"><thead><tr>')
         out.extend(f'<th scope="col">{escape(c)}</th>' for c in cols)

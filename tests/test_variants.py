@@ -210,6 +210,40 @@ def test_large_print_fields_are_fillable_taller_and_larger(variants_library: Pat
         assert size >= 15.9 > client[name][1], name
 
 
+def test_large_print_stacks_a_table_whose_headings_or_example_do_not_fit() -> None:
+    from press.worksheets import stacks_in_large_print
+
+    record = ["Situation", "Feelings (0-100)", "Self-critical thoughts", "Compassionate response", "Feelings now (0-100)"]
+    assert stacks_in_large_print(record, example=False)  # "Compassionate" is wider than 36 mm at 16 pt
+    assert stacks_in_large_print(record[:4], example=True)  # an example a page tall in 45 mm columns
+    assert not stacks_in_large_print(["Date", "Tension before (0-10)", "Tension after (0-10)", "Notes"], example=False)
+    assert not stacks_in_large_print(["Day", "Three things I appreciated today", "What I noticed"], example=True)
+    assert stacks_in_large_print(["Tag", "Entspannungsübungen", "Notizen", "Gefühl"], example=False)
+    assert not stacks_in_large_print(["情境", "感受（0-100）", "自我批评的想法", "慈悲的回应", "现在的感受（0-100）"][:3], example=False)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_large_print_stacks_the_thought_record_into_full_width_boxes(variants_library: Path, lang: str) -> None:
+    # At 16 pt its five columns are 36 mm wide: headings ran into each other and the worked
+    # example row, taller than a page, left the headings alone at the foot of a page.
+    def widths(pdf: Path) -> dict[str, float]:
+        with pikepdf.open(pdf) as doc:
+            return {str(a.T): abs(float(a.Rect[2]) - float(a.Rect[0])) / 72 * 25.4 for page in doc.pages for a in page.get("/Annots", []) if a.get("/FT") == "/Tx"}
+
+    large = widths(variants_library / f"dist/handouts/{lang}/{WORKSHEET}.large-print.pdf")
+    client = widths(variants_library / f"dist/handouts/{lang}/{WORKSHEET}.pdf")
+    table = {name: mm for name, mm in large.items() if "__r" in name}
+    assert len(table) == 15 and table.keys() <= client.keys()
+    assert min(table.values()) > 150, min(table.values())  # the text column less the entry number
+    assert max(mm for name, mm in client.items() if "__r" in name) < 45  # the client version keeps its table
+    text = " ".join(pdf_text(variants_library / f"dist/handouts/{lang}/{WORKSHEET}.large-print.pdf").split())
+    if lang == "en":
+        # Each heading directly before its example text, as a reader of the page takes them.
+        assert "Situation Tuesday morning. My manager pointed out a mistake" in text
+        assert "Feelings now (0-100) Shame 45, anxious 35, low 40. A little calmer." in text
+
+
 @pytest.mark.slow
 def test_every_variant_is_tagged_and_checks_clean_in_qpdf(variants_library: Path) -> None:
     problems = []
