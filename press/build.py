@@ -119,7 +119,7 @@ def build(root: Path, options: BuildOptions, say: Callable[[str], None] = print,
             summary.removed.append(output)
             if options.explain:
                 say(f"{output}: removed, its resource, pack or language is gone")
-        write_catalog(project, checked.library, registry, records, hasher, versions, say if options.explain else None)
+        write_catalog(project, checked.library, registry, records, hasher, versions, options.jobs, say if options.explain else None)
         if summary.built or removed:
             for rel in cache.prune_made_fonts(project.root, records):
                 if options.explain:
@@ -130,17 +130,20 @@ def build(root: Path, options: BuildOptions, say: Callable[[str], None] = print,
     return summary
 
 
-def write_catalog(project: Project, library: Library, registry: Registry, records: Records, hasher: InputHasher, versions: str, say: Callable[[str], None] | None = None) -> None:
-    """dist/index.html for every recorded PDF, a target like any other: its key holds the
-    list of PDFs, so it follows every build and removal, and a build that only changed
-    what is inside PDFs does not even compose it (loading 70 languages' CLDR data for
-    their native names costs more than the rest of such a build)."""
+def write_catalog(project: Project, library: Library, registry: Registry, records: Records, hasher: InputHasher, versions: str, jobs: int = 1, say: Callable[[str], None] | None = None) -> None:
+    """dist/index.html for every recorded PDF, with a first-page preview of each, a target
+    like any other: its key holds the list of PDFs, so it follows every build and removal,
+    and a build that only changed what is inside PDFs does not even compose it (loading 70
+    languages' CLDR data for their native names costs more than the rest of such a build).
+    The translated titles it shows are recorded as read, so a catalog edit updates it."""
     from .catalog import catalog_html, catalog_key
     from .packs import load_packs
+    from .previews import make_previews
 
     packs, _ = load_packs(project, library)
     output = "dist/index.html"
     present = {o.removeprefix("dist/") for o in records.outputs("handout", "pack")}
+    previews = make_previews(project.root, records, hasher, present, jobs, say)
     static = {"catalog": catalog_key(project, library, registry, packs, present), "versions": versions}
     reason = outdated(records, hasher, project.root, output, static)
     if say is not None:
@@ -149,7 +152,7 @@ def write_catalog(project: Project, library: Library, registry: Registry, record
         return
     reads: dict[str, str] = {}
     subtitle = "Resource catalog: every handout and pack, by type and language"
-    html = catalog_html(project, library, registry, packs, project.dist_dir, project.settings.organisation, subtitle, reads, present).encode()
+    html = catalog_html(project, library, registry, packs, project.dist_dir, project.settings.organisation, subtitle, reads, present, previews).encode()
     records.store(project.root, output, html, static, reads)
     records.save()
 

@@ -51,6 +51,9 @@ class Language:
 
         locale = Locale.parse(self.tag.replace("-", "_"))
         name = locale.get_display_name(locale) or self.name
+        if locale.language == "zh":
+            # CLDR's Chinese display pattern is "{0}（{1}）"; Babel joins with " (...)" always.
+            name = name.replace(" (", "（").replace(")", "）")
         # A name at the start of a list item is capitalised in scripts that capitalise
         # words (CLDR's "uiListOrMenu" context). Not Georgian: Mkhedruli has no capitals
         # at the start of a word, and str.upper() would turn its first letter Mtavruli.

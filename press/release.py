@@ -262,6 +262,15 @@ def _assemble(project: Project, profile: ReleaseProfile, name: str, version: str
                 target = staging / rel.removeprefix("dist/")
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(source, target)
+        # Each PDF's first-page preview, as the build made it, for the bundle's catalog.
+        from .previews import chosen_pdfs
+
+        in_bundle = {p.relative_to(staging).as_posix() for p in staging.glob("*/*/*.pdf")}
+        for preview in chosen_pdfs(in_bundle):
+            made = project.dist_dir / preview
+            if made.is_file():
+                (staging / preview).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(made, staging / preview)
         chosen = tuple(p for p in packs if p.id in profile.packs)
         subtitle = " · ".join(x for x in (profile.clinic, profile.contact, f"Release {version}") if x)
         (staging / "index.html").write_bytes(catalog_html(project, library, registry, chosen, staging, project.settings.organisation, subtitle).encode())

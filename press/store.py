@@ -54,7 +54,7 @@ class Record:
 
 
 def kind_of(output: str) -> str:
-    """The kind of target an output path belongs to (handout, part, skeleton, pack, catalog)."""
+    """The kind of target an output path belongs to (handout, part, skeleton, pack, preview, catalog)."""
     if output.startswith("dist/.press/parts/"):
         return "part"
     if output.startswith("dist/.press/skeletons/"):
@@ -63,6 +63,8 @@ def kind_of(output: str) -> str:
         return "pack"
     if output.startswith("dist/handouts/"):
         return "handout"
+    if output.startswith("dist/previews/"):
+        return "preview"
     if output.startswith("dist/releases/"):
         return "release"
     return "catalog" if output == "dist/index.html" else "other"

@@ -228,7 +228,7 @@ def test_registry_has_71_languages_with_native_names() -> None:
     assert registry.get("de").native_name == "Deutsch"
     assert registry.get("ur").body_fonts[0] == "Noto Nastaliq Urdu"
     listing = run(REPO, "languages", check=True).stdout
-    assert "Українська" in listing and "中文 (简体)" in listing
+    assert "Українська" in listing and "中文（简体）" in listing
 
 
 def _fill(po: Path, strings: dict[str, str] | None = None) -> None:
@@ -284,6 +284,8 @@ def test_every_autonym_is_written_as_cldr_writes_it() -> None:
     for lang in registry.languages:
         cldr = Locale.parse(lang.tag.replace("-", "_")).get_display_name(Locale.parse(lang.tag.replace("-", "_")))
         assert cldr, lang.tag
+        if lang.tag.startswith("zh"):  # CLDR's Chinese pattern "{0}（{1}）", which Babel does not apply
+            cldr = cldr.replace(" (", "（").replace(")", "）")
         assert lang.native_name[1:] == cldr[1:], lang.tag
         first = cldr[0].upper() if lang.script in CAPITALISED_SCRIPTS else cldr[0]
         assert lang.native_name[0] == first, f"{lang.tag}: {lang.native_name!r} against CLDR {cldr!r}"

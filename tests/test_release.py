@@ -24,8 +24,14 @@ def test_bundle_holds_pdfs_catalog_manifest_and_notes(released: Path) -> None:
     names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
     assert names == [
         "MANIFEST", "RELEASE-NOTES.md", "handouts/en/calm-place.pdf", "handouts/en/daily-log.pdf",
-        "index.html", "packs/en/kindness.pdf", "release.json",
+        "index.html", "packs/en/kindness.pdf",
+        # The first-page previews the bundle's catalog shows, copied from the build.
+        "previews/handouts/en/calm-place.png", "previews/handouts/en/daily-log.png", "previews/packs/en/kindness.png",
+        "release.json",
     ]
+    for preview in (n for n in names if n.startswith("previews/")):
+        assert (folder / preview).read_bytes() == (released / "dist" / preview).read_bytes()
+        assert f'src="{preview}"' in (folder / "index.html").read_text(encoding="utf-8")
     manifest = (folder / "MANIFEST").read_text().splitlines()
     assert len(manifest) == len(names) - 1 and all(len(line.split("  ")[0]) == 64 for line in manifest)
     notes = (folder / "RELEASE-NOTES.md").read_text()
