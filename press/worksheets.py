@@ -157,6 +157,11 @@ def stacks_in_large_print(columns: Sequence[str], example: bool) -> bool:
     return longest * _LARGE_PRINT_LETTER_MM > width
 
 
+def _box(name: str, title: str, lines: int) -> str:
+    """A writing box of ``lines`` lines (a multi-line text field in the PDF)."""
+    return f'<textarea name="{name}" title="{escape(title)}" class="ws-box" style="height: {lines * 1.45 + 0.6:.2f}em"></textarea>'
+
+
 def to_html(sheet: Worksheet, resource_id: str, labels: dict[str, str], translate: Callable[[str], str], large_print: bool = False) -> str:
     """Printable boxes with form fields. ``translate`` maps each printed string.
 
@@ -177,11 +182,7 @@ def to_html(sheet: Worksheet, resource_id: str, labels: dict[str, str], translat
         for row in range(1, sheet.rows + 1):
             out.append('<li class="ws-entry">')
             for col in cols:
-                out.append(
-                    f'<div class="ws-field"><div class="ws-label">{escape(col)}</div>'
-                    f'<textarea name="{next(names)}" title="{escape(col)} ({row})" class="ws-box" '
-                    f'style="height: {sheet.lines * 1.45 + 0.6:.2f}em"></textarea></div>'
-                )
+                out.append(f'<div class="ws-field"><div class="ws-label">{escape(col)}</div>{_box(next(names), f"{col} ({row})", sheet.lines)}</div>')
             out.append("</li>")
         out.append("</ol>")
     elif sheet.shape == "columns":
@@ -196,10 +197,7 @@ def to_html(sheet: Worksheet, resource_id: str, labels: dict[str, str], translat
         for row in range(1, sheet.rows + 1):
             out.append("<tr>")
             for col in cols:
-                out.append(
-                    f'<td><textarea name="{next(names)}" title="{escape(col)} ({row})" '
-                    f'class="ws-box" style="height: {sheet.lines * 1.45 + 0.6:.2f}em"></textarea></td>'
-                )
+                out.append(f"<td>{_box(next(names), f'{col} ({row})', sheet.lines)}</td>")
             out.append("</tr>")
         out.append("</tbody></table>")
     elif sheet.shape == "fields":
@@ -209,8 +207,7 @@ def to_html(sheet: Worksheet, resource_id: str, labels: dict[str, str], translat
             tag = (
                 f'<input type="text" name="{next(names)}" title="{escape(label)}" class="ws-line">'
                 if field.lines == 1
-                else f'<textarea name="{next(names)}" title="{escape(label)}" class="ws-box" '
-                f'style="height: {field.lines * 1.45 + 0.6:.2f}em"></textarea>'
+                else _box(next(names), label, field.lines)
             )
             out.append(tag + "</div>")
     else:
