@@ -268,6 +268,22 @@ def status(project: Path, languages: tuple[str, ...], as_json: bool, fail_under:
         sys.exit(1)
 
 
+@i18n.command()
+@_PROJECT
+@click.option("--lang", "language", required=True, metavar="L", help="The language of the catalogs approved.")
+@click.option("--only", "only", multiple=True, metavar="ID", help="A resource id, 'packs' or 'ui' (repeatable).")
+@click.option("--reviewer", required=True, metavar="NAME", help="Who reviewed the translation, as it should be printed.")
+@click.option("--date", "date", default=None, metavar="YYYY-MM-DD", help="The day of the review; default: today.")
+@click.option("--note", default="", metavar="TEXT", help="Anything the record should keep (how it was checked).")
+def approve(project: Path, language: str, only: tuple[str, ...], reviewer: str, date: str | None, note: str) -> None:
+    """Record a clinician's approval in translations/<lang>/reviews.yaml: who, when, the
+    English edition, and a fingerprint of every approved passage."""
+    from press.i18n import approve as record
+
+    for line in record(project, language, only, reviewer, date, note):
+        click.echo(line)
+
+
 @cli.command()
 @_PROJECT
 def languages(project: Path) -> None:

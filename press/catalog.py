@@ -47,21 +47,27 @@ def language_label(name: str, native: str) -> str:
     return name if native == name else f"{name} · {native}"
 
 
-def _translated_texts(project: Project, tag: str, domain: str, sources: list[str], reads: dict[str, str] | None) -> dict[str, str]:
-    """Translations of ``sources`` from one catalog (usable messages only), recorded as read."""
+def _translated_texts(project: Project, tag: str, domain: str, sources: list[str], reads: dict[str, str] | None, approvals: dict[str, Any]) -> tuple[dict[str, str], bool]:
+    """Translations of ``sources`` from one catalog (usable messages only), and whether
+    the catalog is clinically approved as it reads; both recorded as read."""
     import hashlib
 
     from .catalogs import catalog_path, load_catalog
+    from .reviews import NO_REVIEW, passages, review_of
     from .segments import normalise
     from .translate import usable_messages
 
     path = catalog_path(project, tag, domain)
     if not path.is_file():
-        return {}
+        return {}, False
+    approval = approvals.get(domain)
     if reads is not None:
         reads[project.relative(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
-    messages = usable_messages(load_catalog(project, tag, domain))
-    return {source: messages[normalise(source)] for source in sources if messages.get(normalise(source))}
+        reads[f"review:{tag}/{domain}"] = approval.digest if approval is not None else NO_REVIEW
+    catalog = load_catalog(project, tag, domain)
+    messages = usable_messages(catalog)
+    reviewed = review_of(approval, passages(catalog)).state == "approved"
+    return {source: messages[normalise(source)] for source in sources if messages.get(normalise(source))}, reviewed
 
 
 def catalog_html(
@@ -99,14 +105,21 @@ def catalog_html(
         out: dict[str, Any] = {}
         for tag in tags:
             lang = by_tag[tag]
-            texts = {} if lang.is_source else _translated_texts(project, tag, domain, [source_title, source_summary], reads)
+            texts, reviewed = ({}, True) if lang.is_source else _translated_texts(project, tag, domain, [source_title, source_summary], reads, approvals(tag))
             preview = f"{PREVIEW_DIR}/{folder}/{tag}/{item_id}.png"
             out[tag] = {
                 "title": texts.get(source_title, source_title), "summary": texts.get(source_summary, source_summary),
                 "translated": lang.is_source or source_title in texts, "dir": lang.direction,
-                "preview": preview if preview in pictures else "",
+                "preview": preview if preview in pictures else "", "reviewed": reviewed,
             }
         return out
+
+    def approvals(tag: str) -> dict[str, Any]:
+        if tag not in reviews:
+            from .reviews import load_reviews
+
+            reviews[tag] = load_reviews(project, tag)
+        return reviews[tag]
 
     def preview_of(folder: str, item_id: str, texts: dict[str, Any]) -> dict[str, Any] | None:
         """The preview shown before a language is chosen: English, else the first there is."""
@@ -119,6 +132,7 @@ def catalog_html(
             width, height = image.size
         return {"src": texts[tag]["preview"], "tag": tag, "width": width // 2, "height": height // 2}
 
+    reviews: dict[str, dict[str, Any]] = {}
     data: dict[str, Any] = {}
     resources: list[dict[str, Any]] = []
     for h in library.handouts:
@@ -127,6 +141,7 @@ def catalog_html(
             tags = list(dict.fromkeys(f["tag"] for v in variants for f in v["files"]))
             texts = localised("handouts", h.id, h.id, tags, h.title, h.summary)
             data[f"handout:{h.id}"] = texts
+            _mark_reviewed(variants, texts)
             resources.append({
                 "id": h.id, "key": f"handout:{h.id}", "kind": h.kind, "title": h.title, "summary": h.summary, "edition": h.edition,
                 "review_due": h.review_due.isoformat(), "audience": h.audience, "archived": h.archived,
@@ -139,6 +154,7 @@ def catalog_html(
             tags = list(dict.fromkeys(f["tag"] for v in variants for f in v["files"]))
             texts = localised("packs", p.id, "packs", tags, p.title, p.summary)
             data[f"pack:{p.id}"] = texts
+            _mark_reviewed(variants, texts)
             pack_rows.append({
                 "id": p.id, "key": f"pack:{p.id}", "title": p.title, "summary": p.summary, "archived": False, "variants": variants,
                 "files": [f for v in variants for f in v["files"]], "preview": preview_of("packs", p.id, texts),
@@ -159,3 +175,12 @@ def catalog_html(
         "catalog.html", {} if reads is None else reads, title=title, subtitle=subtitle, kinds=kinds, resources=resources, packs=pack_rows,
         languages=languages, data=data, archived=sum(1 for r in resources if r["archived"]),
     )
+
+
+def _mark_reviewed(variants: list[dict[str, Any]], texts: dict[str, Any]) -> None:
+    """Each language link says whether its translation is clinically reviewed (English,
+    the source, needs no mark)."""
+    for variant in variants:
+        for f in variant["files"]:
+            f["reviewed"] = f["tag"] != "en" and texts[f["tag"]]["reviewed"]
+            f["draft"] = f["tag"] != "en" and not texts[f["tag"]]["reviewed"]

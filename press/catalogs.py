@@ -228,10 +228,6 @@ def load_catalog(project: Project, language: str, domain: str) -> Catalog | None
         return read_po(handle, locale=language.replace("-", "_"), abort_invalid=False)
 
 
-def is_draft(catalog: Catalog) -> bool:
-    return DRAFT_MARK.lower() in (catalog.header_comment or "").lower()
-
-
 @dataclass(frozen=True)
 class Status:
     """How complete one catalog is: for the professional version (every message), and for
@@ -245,7 +241,6 @@ class Status:
     translated: int
     fuzzy: int
     untranslated: int
-    draft: bool
     client_state: str = ""
     client_total: int = 0
     client_translated: int = 0
@@ -280,7 +275,7 @@ def status_of(project: Project, library: Library, language: str, domain: str, te
     client = {(m.id, m.context) for m in template if m.id and PROFESSIONAL_NOTE not in m.auto_comments}
     catalog = load_catalog(project, language, domain)
     if catalog is None:
-        return Status(language, domain, "missing", len(wanted), 0, 0, len(wanted), False, "missing", len(client))
+        return Status(language, domain, "missing", len(wanted), 0, 0, len(wanted), "missing", len(client))
     translated = fuzzy = client_translated = client_fuzzy = 0
     for msgid, context in wanted:
         message = catalog.get(msgid, context=context)
@@ -292,7 +287,7 @@ def status_of(project: Project, library: Library, language: str, domain: str, te
             client_translated, client_fuzzy = client_translated + done, client_fuzzy + (not done)
     untranslated = len(wanted) - translated - fuzzy
     return Status(
-        language, domain, _state(len(wanted), translated, fuzzy), len(wanted), translated, fuzzy, untranslated, is_draft(catalog),
+        language, domain, _state(len(wanted), translated, fuzzy), len(wanted), translated, fuzzy, untranslated,
         _state(len(client), client_translated, client_fuzzy), len(client), client_translated, client_fuzzy,
     )
 

@@ -16,9 +16,10 @@ from . import markdown
 from .bibliography import STYLE_FILE, CslLocale, Formatter, catalog_locale, shipped_locale
 from .body import BodyRenderer, cited_keys, linkify, mark_reading_entries, without_passages
 from .context import Context
-from .errors import Problem
+from .errors import PressError, Problem
 from .project import LARGE_PRINT_STYLESHEET, STYLESHEETS, Project
 from .refstore import open_store
+from .reviews import NO_REVIEW, Approval, Review, load_reviews, passages, review_of, reviews_path
 from .sources import Handout
 from .templates import RecordingEnvironment, css_string
 from .ui import UI_STRINGS
@@ -92,6 +93,7 @@ class Prepared:
     catalog: Any
     reads: dict[str, str]
     problems: list[Problem]
+    review: Review | None = None  # the clinical review of the catalog (None: source language)
 
 
 def prepare(handout: Handout, ctx: Context) -> Prepared:
@@ -127,7 +129,27 @@ def prepare(handout: Handout, ctx: Context) -> Prepared:
         break_words_in_tokens(tokens, lang.tag)
     if handout.kind == "reading-list":
         mark_reading_entries(tokens)
-    return Prepared(tokens, translation, ui, text, catalog, reads, problems)
+    review = None
+    if not lang.is_source:
+        try:
+            approval = _approvals(ctx).get(handout.id)
+        except PressError as err:
+            problems += err.problems
+            approval = None
+        reads[f"review:{lang.tag}/{handout.id}"] = approval.digest if approval is not None else NO_REVIEW
+        review = review_of(approval, passages(catalog)) if catalog is not None else None
+    return Prepared(tokens, translation, ui, text, catalog, reads, problems, review)
+
+
+def _approvals(ctx: Context) -> dict[str, Approval]:
+    """The language's reviews.yaml, parsed once per process and file version."""
+    path = reviews_path(ctx.project, ctx.language.tag)
+    stamp = path.stat().st_mtime_ns if path.is_file() else 0
+    key = ("reviews", ctx.language.tag, stamp)
+    if key not in ctx.memo:
+        ctx.memo[key] = load_reviews(ctx.project, ctx.language.tag)
+    found: dict[str, Approval] = ctx.memo[key]
+    return found
 
 
 def compose(
@@ -145,7 +167,6 @@ def compose(
     from babel.dates import format_date
     from babel.numbers import format_decimal
 
-    from .catalogs import is_draft
     from .translate import Translation, usable_messages
 
     prep = prepared or prepare(handout, ctx)
@@ -217,11 +238,27 @@ def compose(
         paper=ctx.paper,
         stylesheets=[href for href, _ in stylesheets],
         fillable=any(t.type == "fence" and t.info.strip() == "worksheet" for t in tokens),
-        draft=prep.catalog is not None and is_draft(prep.catalog),
+        # A translation prints the draft notice until a clinician has approved every
+        # passage as it now reads (press/reviews.py); then its last line names the review.
+        draft=prep.catalog is not None and (prep.review is None or prep.review.state != "approved"),
+        reviewed=_reviewed_line(prep, ui, lang.babel_tag),
         incomplete=fallbacks > 0 or len(translation.missing) > missing_before,
         pack_part=pack_part,
     )
     return Composed(html=html, reads=reads, problems=list(prep.problems), fallbacks=len(translation.missing) - missing_before, stylesheets=stylesheets)
+
+
+def _reviewed_line(prep: Prepared, ui: dict[str, str], babel_tag: str) -> str:
+    """"Translated from the English edition N; clinically reviewed on DATE by NAME", in the
+    page's language, for an approved, current translation; else nothing."""
+    if prep.review is None or prep.review.state != "approved" or prep.review.approval is None:
+        return ""
+    from babel.dates import format_date
+    from babel.numbers import format_decimal
+
+    approval = prep.review.approval
+    edition = format_decimal(approval.english_edition, locale=babel_tag) if approval.english_edition is not None else "?"
+    return ui["reviewed_line"].format(edition=edition, date=format_date(approval.date, "long", locale=babel_tag), reviewer=approval.reviewer)
 
 
 def _coverage(ctx: Context) -> Any:

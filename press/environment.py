@@ -14,6 +14,7 @@ from .errors import PressError
 from .languages import Language, Registry, load_registry
 from .plan import build_languages
 from .project import Project
+from .reviews import review_digests
 from .store import SCHEMA, Memo, Records
 from .targets import BuildOptions
 from .validate import Checked, validate
@@ -57,6 +58,7 @@ class Environment:
         contexts = {lang.tag: Context(project, checked.library, checked.references, lang, paper, options.allow_incomplete, memo) for lang in languages}
         hasher.virtual |= {f"reference:{k}": sha256(checked.references.digest_of(k).encode()) for k in checked.references.items}
         hasher.virtual |= {f"language:{lang.tag}": lang.digest for lang in registry.languages}
+        hasher.virtual |= review_digests(project, [lang.tag for lang in registry.languages[1:]], [*checked.library.ids, "packs", "ui"])
         settings_digest = project.settings.digest("organisation", "copyright", "licence")
         variants = choose(options.variants, "--variant") if options.variants else choose(project.settings.variants, "pipeline.yaml")
         return cls(project, records, hasher, checked, registry, languages, contexts, paper, versions, settings_digest, variants)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .catalogs import UI_DOMAIN, Status, domains, extract, needs_csl_terms, status_json, status_of, update
 from .errors import PressError
 from .languages import load_registry
 from .project import Project, load_project
 from .sources import Library, load_library
+
+if TYPE_CHECKING:
+    from .reviews import Review
 
 
 def _load(root: Path) -> tuple[Project, Library]:
@@ -64,8 +69,16 @@ def status_report(root: Path, languages: tuple[str, ...], as_json: bool, fail_un
             done = sum(s.translated for s in mine)
             if total and 100.0 * done / total < fail_under:
                 failing.append(lang)
+    templates: dict[str, Any] = {}
+    reviews = {(lang, d): r for lang in chosen for d, r in review_states(project, library, lang, [s.resource for s in found if s.language == lang and s.state != "missing"], templates).items()}
     if as_json:
-        return status_json(found), failing
+        import json
+
+        data = json.loads(status_json(found))
+        for row in data:
+            review = reviews.get((row["language"], row["resource"]))
+            row["review"] = _review_json(review, f"translations/{row['language']}/{row['resource']}.po")
+        return json.dumps(data, indent=1, ensure_ascii=False), failing
     lines = []
     for lang in chosen:
         mine = [s for s in found if s.language == lang]
@@ -87,6 +100,14 @@ def status_report(root: Path, languages: tuple[str, ...], as_json: bool, fail_un
             client_left = s.client_total - s.client_translated - s.client_fuzzy
             lines.append(f"  {s.resource}: client and large print {s.client_state} ({s.client_translated}/{s.client_total} translated, {s.client_fuzzy} fuzzy, {client_left} untranslated)")
             lines.append(f"  {s.resource}: professional {s.state} ({s.translated}/{s.total} translated, {s.fuzzy} fuzzy, {s.untranslated} untranslated)")
+        # Clinical review: drafts are counted, reviewed catalogs named one by one.
+        states = [reviews[(lang, s.resource)] for s in mine if (lang, s.resource) in reviews]
+        tally = {state: sum(1 for r in states if r.state == state) for state in ("approved", "needs re-review", "draft")}
+        lines.append(f"  clinical review: {tally['approved']} approved, {tally['needs re-review']} need re-review, {tally['draft']} draft")
+        for s in mine:
+            review = reviews.get((lang, s.resource))
+            if review is not None and review.state != "draft":
+                lines.append(f"  {s.resource}: {describe_review(review, f'translations/{lang}/{s.resource}.po')}")
     return "\n".join(lines), failing
 
 
@@ -103,3 +124,100 @@ def language_rows(root: Path) -> list[tuple[str, ...]]:
         table.append((lang.tag, lang.name, lang.native_name, lang.script, lang.direction, done))
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
     return [tuple(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in table]
+
+
+def review_states(project: Project, library: Library, language: str, chosen: list[str], templates: dict[str, Any] | None = None) -> dict[str, Review]:
+    """The clinical review state of each chosen catalog of one language, its passages
+    numbered in the template's order."""
+    from .catalogs import build_template, load_catalog
+    from .reviews import load_reviews, passages, review_of
+
+    templates = {} if templates is None else templates
+    approvals = load_reviews(project, language)
+    found = {}
+    for domain in chosen:
+        if domain not in templates:
+            templates[domain] = build_template(project, library, domain)
+        order = [(str(m.id), m.context) for m in templates[domain] if m.id]
+        found[domain] = review_of(approvals.get(domain), passages(load_catalog(project, language, domain), order))
+    return found
+
+
+def describe_review(review: Review, po: str) -> str:
+    """One line for ``i18n status``: approved (by, on), needs re-review (which passages), draft."""
+    if review.state == "approved" and review.approval is not None:
+        return f"approved by {review.approval.reviewer} on {review.approval.date.isoformat()}"
+    if review.state == "needs re-review":
+        where = ", ".join(f"{p.number} ({po}:{p.line})" if p.line else f"{p.number} (not in the catalog yet)" for p in review.stale)
+        return f"needs re-review: passage{'s' if len(review.stale) > 1 else ''} {where}"
+    return "draft (not clinically reviewed)"
+
+
+def approve(root: Path, language: str, only: tuple[str, ...], reviewer: str, date: str | None, note: str, today: dt.date | None = None) -> list[str]:
+    """Record a clinician's approval of catalogs in translations/<lang>/reviews.yaml.
+
+    Refused, with every reason at once and nothing written: an unknown language or
+    catalog, an empty reviewer name, an impossible date, a catalog with fuzzy, missing
+    or check-failing entries."""
+    from .cache import atomic_write
+    from .catalogs import build_template, load_catalog
+    from .errors import Problem
+    from .reviews import Approval, english_print, load_reviews, pair_print, passages, render_reviews, reviews_path
+    from .translate import check_catalog
+
+    project, library = _load(root)
+    registry = load_registry(project)
+    problems: list[Problem] = []
+    if language not in registry.tags or language == registry.source.tag:
+        problems.append(_unknown_language(language) if language not in registry.tags else Problem("--lang", 0, "English is the source; only translations are approved"))
+    if not reviewer.strip():
+        problems.append(Problem("--reviewer", 0, 'the reviewer\'s name is empty; give it as it should be printed, e.g. --reviewer "A. Haddad"'))
+    try:
+        when = dt.date.fromisoformat(date) if date else (today or dt.date.today())
+    except ValueError:
+        problems.append(Problem("--date", 0, f"'{date}' is not a date; write it as YYYY-MM-DD, e.g. 2026-12-10"))
+        when = dt.date.min
+    if not only:
+        problems.append(Problem("--only", 0, "name the catalogs to approve: a resource id, 'packs' or 'ui' (repeatable)"))
+    known = {*library.ids, "packs", "ui"}
+    problems += [Problem("--only", 0, f"unknown catalog '{d}'; approve a resource id, 'packs' or 'ui'") for d in only if d not in known]
+    if problems:
+        raise PressError(problems)
+    approvals = load_reviews(project, language)
+    numbers: dict[str, dict[str, int]] = {}
+    for domain in only:
+        po = f"translations/{language}/{domain}.po"
+        catalog = load_catalog(project, language, domain)
+        if catalog is None:
+            problems.append(Problem(po, 0, f"no catalog; run `pipeline.py i18n update --lang {language} --only {domain}` and translate it first"))
+            continue
+        order = [(str(m.id), m.context) for m in build_template(project, library, domain) if m.id]
+        entries = passages(catalog, order)
+        for p in entries:
+            if p.fuzzy:
+                problems.append(Problem(po, p.line, f"passage {p.number} is fuzzy (its English changed); check the translation and remove the fuzzy flag before approving"))
+            elif not p.msgstr:
+                problems.append(Problem(po, p.line, f"passage {p.number} is not translated" + ("" if p.line else f"; run `pipeline.py i18n update --lang {language} --only {domain}`")))
+        problems += check_catalog(catalog, po, ui=domain == "ui")
+        edition = library.get(domain).edition if domain in library.ids else None
+        approvals[domain] = Approval(domain, reviewer.strip(), when, edition, note.strip(), {english_print(p.context, p.msgid): pair_print(p.context, p.msgid, p.msgstr) for p in entries})
+    if problems:
+        raise PressError(problems)
+    for domain in approvals:
+        order = [(str(m.id), m.context) for m in build_template(project, library, domain) if m.id] if domain in known else []
+        numbers[domain] = {english_print(context, msgid): n for n, (msgid, context) in enumerate(order, 1)}
+    path = reviews_path(project, language)
+    atomic_write(path, render_reviews(language, registry.get(language).name, approvals, numbers).encode("utf-8"))
+    return [f"{domain}: approved by {reviewer.strip()} on {when.isoformat()}" for domain in only]
+
+
+def _review_json(review: Review | None, po: str) -> dict[str, Any]:
+    if review is None:
+        return {"state": "draft"}
+    out: dict[str, Any] = {"state": review.state}
+    if review.approval is not None:
+        a = review.approval
+        out |= {"reviewer": a.reviewer, "date": a.date.isoformat(), "english_edition": a.english_edition}
+    if review.stale:
+        out["passages"] = [{"number": p.number, "file": po, "line": p.line} for p in review.stale]
+    return out

@@ -49,7 +49,7 @@ def _profile(project: Project, name: str) -> ReleaseProfile:
 
 def gates(project: Project, profile: ReleaseProfile, as_of: dt.date) -> tuple[list[str], list[Problem]]:
     """Every resource the profile ships, and every reason the release must not go out."""
-    from .catalogs import is_draft, load_catalog, status_of
+    from .catalogs import status_of
     from .languages import load_registry
     from .packs import load_packs
     from .sources import load_library
@@ -88,18 +88,35 @@ def gates(project: Project, profile: ReleaseProfile, as_of: dt.date) -> tuple[li
         for domain in domains:
             status = status_of(project, library, tag, domain, templates)
             where = f"translations/{tag}/{domain}.po"
-            # A client or large-print release needs only the client passages translated.
-            if status.state_for(professional) != "complete":
+            approved, review = _review_gate(project, library, tag, domain, templates)
+            # An approved catalog names each passage to look at again (fuzzy ones too);
+            # a draft says how far its translation is, and that it needs a review.
+            if status.state_for(professional) != "complete" and not approved:
                 if professional:
                     counts = f"{status.translated}/{status.total} translated, {status.fuzzy} fuzzy"
                 else:
                     counts = f"{status.client_translated}/{status.client_total} translated, {status.client_fuzzy} fuzzy"
                 reasons.append(Problem(where, 0, f"translation {status.state_for(professional)} ({counts})"))
-            else:
-                catalog = load_catalog(project, tag, domain)
-                if catalog is not None and is_draft(catalog):
-                    reasons.append(Problem(where, 1, "draft translation awaiting clinical review; remove the DRAFT line once a clinician has reviewed it"))
+            reasons += review
     return shipped, reasons
+
+
+def _review_gate(project: Project, library: Any, tag: str, domain: str, templates: dict[str, Any]) -> tuple[bool, list[Problem]]:
+    """A shipped translation must be clinically approved as it now reads: every passage
+    changed since (in English or in the translation) is named, with its place. Also
+    returns whether the catalog was ever approved."""
+    from .i18n import review_states
+
+    review = review_states(project, library, tag, [domain], templates)[domain]
+    where = f"translations/{tag}/{domain}.po"
+    if review.state == "draft":
+        return False, [Problem(where, 0, f"not clinically reviewed; once a clinician has reviewed it, run `pipeline.py i18n approve --lang {tag} --only {domain} --reviewer NAME`")]
+    assert review.approval is not None
+    approved = f"approved by {review.approval.reviewer} on {review.approval.date.isoformat()}"
+    return True, [
+        Problem(where, p.line, f"passage {p.number} changed since it was {approved}; review it again and re-approve ({p.msgid[:60]!r})")
+        for p in review.stale
+    ]
 
 
 def shipped_pdfs(project: Project, profile: ReleaseProfile, shipped: list[str]) -> list[str]:

@@ -23,6 +23,7 @@ UI_STRINGS: dict[str, str] = {
     "large_print": "Large print",
     "client_version": "Client version",
     "draft_notice": "Draft translation awaiting clinical review. Check with your clinician before relying on it.",
+    "reviewed_line": "Translated from the English edition {edition}; clinically reviewed on {date} by {reviewer}.",
     "incomplete_notice": "Draft build: passages marked at the margin are not yet translated and appear in English.",
     "pack_label": "Resource pack",
     "language": "Language",

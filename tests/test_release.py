@@ -87,7 +87,7 @@ def test_release_notes_list_what_changed(tmp_path: Path) -> None:
     assert "- Finding a Calm Place (edition 2)" in notes.split("## New resources")[1].split("##")[0]
     assert "- Daily Kindness Log: edition 1 → 2" in notes
     assert "- ar" in notes.split("## New languages")[1].split("##")[0]
-    assert "## Gates overridden" in notes and "draft translation awaiting clinical review" in notes
+    assert "## Gates overridden" in notes and "not clinically reviewed" in notes
 
 
 def test_gates_refuse_with_every_reason(tmp_path: Path) -> None:
@@ -96,9 +96,10 @@ def test_gates_refuse_with_every_reason(tmp_path: Path) -> None:
     assert result.returncode == 1
     err = result.stderr
     assert "handouts/daily-log.md:9: review date 2028-02-01 has passed" in err
-    assert "translations/es/daily-log.po:1: draft translation awaiting clinical review" in err
+    assert "translations/es/daily-log.po: not clinically reviewed; once a clinician has reviewed it, run `pipeline.py i18n approve --lang es --only daily-log --reviewer NAME`" in err
     assert "translations/es/ui.po: translation stale" in err
-    assert "pipeline.yaml:12: release 'bilingual' refused: 3 gate(s) failed; fix them or pass --override-gates" in err
+    assert "translations/es/ui.po: not clinically reviewed" in err  # a draft: how far it is, and that it needs a review
+    assert "pipeline.yaml:12: release 'bilingual' refused: 4 gate(s) failed; fix them or pass --override-gates" in err
     assert not (root / "dist/releases").exists() or not list((root / "dist/releases").glob("bilingual-*"))
 
 

@@ -1,0 +1,197 @@
+"""Clinical review of a translation, end to end with real files: an Arabic draft is
+approved, builds without the draft notice and with the review named in Arabic, releases
+without an override; an English edit sends exactly that passage back for review, the
+release names it, and approving the fixed translation lets the release through. Bad
+input is refused, located, with nothing written."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from conftest import REPO, make_project, pdf_text, run
+from press.catalogs import write_if_changed
+
+REVIEWED_AR = "تُرجمت عن الطبعة الإنجليزية {edition}؛ راجعها سريريًا {reviewer} في {date}."
+PROFILE = """  - name: arabic-clinic
+    clinic: Test Clinic
+    packs: []
+    resources: [calm-place]
+    languages: [en, ar]
+"""
+PDF = "dist/handouts/ar/calm-place.pdf"
+EDITED = "Sit comfortably."
+
+
+def _set(root: Path, domain: str, strings: dict[tuple[str | None, str], str], unfuzzy: bool = False) -> None:
+    """Give entries of translations/ar/<domain>.po these translations (as a translator would)."""
+    path = root / f"translations/ar/{domain}.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle, abort_invalid=False)
+    for (context, msgid), text in strings.items():
+        message = catalog.get(msgid, context=context)
+        assert message is not None, msgid
+        message.string = text
+        if unfuzzy:
+            message.flags.discard("fuzzy")
+            message.previous_id = []
+    write_if_changed(path, catalog)
+
+
+@pytest.fixture
+def arabic(tmp_path: Path) -> Path:
+    """The fixture project with Arabic interface strings complete and a profile shipping Arabic."""
+    root = make_project(tmp_path)
+    shutil.copy(REPO / "translations/ar/ui.po", root / "translations/ar/ui.po")
+    run(root, "i18n", "update", "--lang", "ar", "--only", "ui", check=True)
+    _set(root, "ui", {
+        ("settings.copyright", "© 2026 Test Clinic"): "© 2026 عيادة الاختبار",
+        ("settings.licence", "Test licence line."): "سطر ترخيص للاختبار.",
+        ("reviewed_line", "Translated from the English edition {edition}; clinically reviewed on {date} by {reviewer}."): REVIEWED_AR,
+    }, unfuzzy=True)
+    settings = root / "pipeline.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace("# The standard version only", PROFILE + "# The standard version only"), encoding="utf-8")
+    return root
+
+
+def _ui(root: Path, context: str) -> str:
+    with (root / "translations/ar/ui.po").open("rb") as handle:
+        return next(str(m.string) for m in read_po(handle) if m.context == context)
+
+
+_BIDI = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+
+
+def _squeeze(text: str) -> str:
+    """Text without bidi controls, white space and combining marks: what Poppler's layer of
+    a right-to-left page is compared on (it adds embedding marks and spaces inside shaped
+    clusters, and sets a vowel mark off its letter; issue 11)."""
+    import unicodedata
+
+    # Poppler also moves a combining vowel mark off its letter: marks are left out.
+    return "".join(ch for ch in "".join(text.translate(_BIDI).split()) if not unicodedata.combining(ch))
+
+
+def _text(root: Path, pdf: str = PDF) -> str:
+    return _squeeze(pdf_text(root / pdf))
+
+
+def _assert_words(line: str, text: str) -> None:
+    """Every word of ``line`` in the text layer: Poppler gives a right-to-left line with a
+    Latin name in it in visual order (issue 11), so the words, not their order, are read."""
+    for word in line.replace("؛", " ").replace(".", " ").split():
+        assert _squeeze(word) in text, word
+
+
+def _status(root: Path) -> dict[str, dict[str, object]]:
+    out = run(root, "i18n", "status", "--lang", "ar", "--json", check=True).stdout
+    return {row["resource"]: row["review"] for row in json.loads(out)}
+
+
+@pytest.mark.slow
+def test_from_arabic_draft_to_release_and_back_to_review(arabic: Path) -> None:
+    root = arabic
+    reviews = root / "translations/ar/reviews.yaml"
+    draft_notice = _squeeze(_ui(root, "draft_notice").split(".")[0])
+
+    # A draft: the notice on the page, the release refused for want of a review.
+    run(root, "build", "--lang", "ar", "--only", "calm-place", "-j", "1", check=True)
+    assert draft_notice in _text(root)
+    refused = run(root, "release", "arabic-clinic", "--version", "1", "-j", "1")
+    assert refused.returncode == 1, refused.stderr
+    assert "translations/ar/calm-place.po: not clinically reviewed" in refused.stderr
+    assert "translations/ar/ui.po: not clinically reviewed" in refused.stderr
+    assert _status(root)["calm-place"] == {"state": "draft"}
+
+    # Approved as it reads: no notice, and the review named in Arabic as the last line.
+    done = run(root, "i18n", "approve", "--lang", "ar", "--only", "calm-place", "--only", "ui", "--reviewer", "A. Haddad", "--date", "2026-12-10", "--note", "Read with a second Arabic-speaking clinician.", check=True)
+    assert "calm-place: approved by A. Haddad on 2026-12-10" in done.stdout
+    record = reviews.read_text(encoding="utf-8")
+    assert "calm-place:\n  reviewer: A. Haddad\n  date: 2026-12-10\n  english_edition: 2\n" in record
+    assert "note: Read with a second Arabic-speaking clinician." in record and "ui:\n" in record
+    run(root, "build", "--lang", "ar", "--only", "calm-place", "--keep-html", "-j", "1", check=True)
+    text = _text(root)
+    assert draft_notice not in text
+    line = REVIEWED_AR.format(edition="2", date="10 ديسمبر 2026", reviewer="A. Haddad")
+    assert f'<footer class="review-line"><p>{line}</p></footer>' in (root / "dist/html/ar/calm-place.html").read_text(encoding="utf-8")
+    _assert_words(line, text)
+    status = _status(root)["calm-place"]
+    assert status["state"] == "approved" and status["reviewer"] == "A. Haddad" and status["english_edition"] == 2
+    plain = run(root, "i18n", "status", "--lang", "ar", check=True).stdout
+    assert "calm-place: approved by A. Haddad on 2026-12-10" in plain and "clinical review: 2 approved" in plain
+    released = run(root, "release", "arabic-clinic", "--version", "1", "-j", "1", check=True)
+    assert "arabic-clinic-1.zip" in released.stdout
+    catalog = (root / "dist/releases/arabic-clinic-1/index.html").read_text(encoding="utf-8")
+    assert 'href="handouts/ar/calm-place.pdf"' in catalog and "✓ reviewed" in catalog
+
+    # One English sentence edited: that passage, and only that one, needs review again.
+    source = root / "handouts/calm-place.md"
+    source.write_text(source.read_text(encoding="utf-8").replace(EDITED, "Sit comfortably, with your feet on the floor."), encoding="utf-8")
+    run(root, "i18n", "update", "--lang", "ar", "--only", "calm-place", check=True)
+    with (root / "translations/ar/calm-place.po").open("rb") as handle:
+        entry = next(m for m in read_po(handle) if m.id == "Sit comfortably, with your feet on the floor.")
+    stale = _status(root)["calm-place"]
+    assert stale["state"] == "needs re-review"
+    assert stale["passages"] == [{"number": stale["passages"][0]["number"], "file": "translations/ar/calm-place.po", "line": entry.lineno}]  # type: ignore[index]
+    number = stale["passages"][0]["number"]  # type: ignore[index]
+    refused = run(root, "release", "arabic-clinic", "--version", "2", "-j", "1")
+    assert refused.returncode == 1
+    assert f"translations/ar/calm-place.po:{entry.lineno}:" in refused.stderr
+    lines = [line for line in refused.stderr.splitlines() if "calm-place.po" in line]
+    assert len(lines) == 1 and f"passage {number} changed since it was approved by A. Haddad on 2026-12-10" in lines[0], refused.stderr
+    run(root, "build", "--lang", "ar", "--only", "calm-place", "--allow-incomplete", "-j", "1", check=True)
+    assert draft_notice in _text(root)  # the notice is back
+
+    # The translator's fix arrives; approved again, the release goes out.
+    _set(root, "calm-place", {(entry.context, entry.id): "اجلس بارتياح، وقدماك على الأرض."}, unfuzzy=True)
+    run(root, "i18n", "approve", "--lang", "ar", "--only", "calm-place", "--reviewer", "A. Haddad", "--date", "2026-12-11", check=True)
+    run(root, "release", "arabic-clinic", "--version", "2", "-j", "1", check=True)
+    _assert_words(REVIEWED_AR.format(edition="2", date="11 ديسمبر 2026", reviewer="A. Haddad"), _text(root, "dist/releases/arabic-clinic-2/handouts/ar/calm-place.pdf"))
+
+
+def test_a_changed_translation_sends_only_its_passage_back(arabic: Path) -> None:
+    root = arabic
+    run(root, "i18n", "approve", "--lang", "ar", "--only", "calm-place", "--reviewer", "A. Haddad", "--date", "2026-12-10", check=True)
+    assert _status(root)["calm-place"]["state"] == "approved"
+    with (root / "translations/ar/calm-place.po").open("rb") as handle:
+        entries = [m for m in read_po(handle) if m.id and m.string]
+    _set(root, "calm-place", {(entries[2].context, str(entries[2].id)): str(entries[2].string) + " (مُعدَّل)"})
+    review = _status(root)["calm-place"]
+    assert review["state"] == "needs re-review"
+    assert [p["line"] for p in review["passages"]] == [entries[2].lineno]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--only", "old-log", "--reviewer", "A. Haddad"], "translations/ar/old-log.po:"),
+        (["--only", "calm-place", "--reviewer", "  "], "--reviewer: the reviewer's name is empty"),
+        (["--only", "calm-place", "--reviewer", "A. Haddad", "--date", "2026-02-30"], "--date: '2026-02-30' is not a date"),
+        (["--only", "calm-plaice", "--reviewer", "A. Haddad"], "--only: unknown catalog 'calm-plaice'"),
+        (["--reviewer", "A. Haddad"], "--only: name the catalogs to approve"),
+    ],
+)
+def test_approving_refuses_bad_input_and_writes_nothing(arabic: Path, args: list[str], message: str) -> None:
+    result = run(arabic, "i18n", "approve", "--lang", "ar", *args)
+    assert result.returncode == 1, result.stdout
+    assert message in result.stderr
+    assert not (arabic / "translations/ar/reviews.yaml").exists()
+
+
+def test_an_incomplete_catalog_is_refused_passage_by_passage(arabic: Path) -> None:
+    result = run(arabic, "i18n", "approve", "--lang", "ar", "--only", "old-log", "--reviewer", "A. Haddad")
+    refusals = [line for line in result.stderr.splitlines() if "old-log.po" in line]
+    assert len(refusals) == 4 and all("is not translated" in line for line in refusals), result.stderr
+    assert "passage 1 is not translated" in result.stderr and "passage 4 is not translated" in result.stderr
+
+
+def test_a_malformed_review_record_is_a_located_error(arabic: Path) -> None:
+    (arabic / "translations/ar/reviews.yaml").write_text("calm-place:\n  reviewer: A. Haddad\n", encoding="utf-8")
+    result = run(arabic, "build", "--lang", "ar", "--only", "calm-place", "-j", "1")
+    assert result.returncode == 1
+    assert "translations/ar/reviews.yaml:1: review of 'calm-place': needs reviewer, date and passages" in result.stderr
+    assert not (arabic / PDF).exists()
