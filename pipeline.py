@@ -268,6 +268,19 @@ def status(project: Path, languages: tuple[str, ...], as_json: bool, fail_under:
         sys.exit(1)
 
 
+@i18n.command(name="review-copy")
+@_PROJECT
+@click.option("--lang", "language", required=True, metavar="L", help="The language to review.")
+@click.option("--only", "only", multiple=True, metavar="ID", help="Only this resource (repeatable); default: every resource with a catalog in L.")
+def review_copy(project: Path, language: str, only: tuple[str, ...]) -> None:
+    """Write dist/review/<lang>/<id>.pdf: every passage numbered, English beside the
+    translation, its state, and a comment field, for the clinician reviewing it."""
+    from press.reviewcopy import write_review_copies
+
+    for path in write_review_copies(project, language, only):
+        click.echo(path)
+
+
 @i18n.command()
 @_PROJECT
 @click.option("--lang", "language", required=True, metavar="L", help="The language of the catalogs approved.")

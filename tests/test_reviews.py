@@ -7,7 +7,9 @@ input is refused, located, with nothing written."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -195,3 +197,36 @@ def test_a_malformed_review_record_is_a_located_error(arabic: Path) -> None:
     assert result.returncode == 1
     assert "translations/ar/reviews.yaml:1: review of 'calm-place': needs reviewer, date and passages" in result.stderr
     assert not (arabic / PDF).exists()
+
+
+def test_the_review_copy_shows_every_passage_in_both_scripts_with_its_state(arabic: Path) -> None:
+    from pypdf import PdfReader
+
+    root = arabic
+    # One passage made fuzzy by a small English edit, one whose translation drops a citation.
+    source = root / "handouts/calm-place.md"
+    source.write_text(source.read_text(encoding="utf-8").replace(EDITED, "Sit comfortably and still."), encoding="utf-8")
+    run(root, "i18n", "update", "--lang", "ar", "--only", "calm-place", check=True)
+    with (root / "translations/ar/calm-place.po").open("rb") as handle:
+        entries = [m for m in read_po(handle) if m.id]
+    cited = next(m for m in entries if "[@gilbert2009]" in str(m.id))
+    _set(root, "calm-place", {(cited.context, str(cited.id)): str(cited.string).replace("[@gilbert2009]", "")})
+    result = run(root, "i18n", "review-copy", "--lang", "ar", "--only", "calm-place", check=True)
+    pdf = root / "dist/review/ar/calm-place.pdf"
+    assert "dist/review/ar/calm-place.pdf" in result.stdout
+    reader = PdfReader(pdf)
+    fields = reader.get_fields() or {}
+    assert sorted(fields) == [f"comment-{n}" for n in sorted(range(1, len(entries) + 1), key=str)]
+    text = _squeeze(pdf_text(pdf))
+    assert _squeeze("Review copy: Finding a Calm Place") in text and "Englishedition2" in text
+    # Every passage's English, and every Arabic word of its translation (Poppler gives a
+    # line mixing directions in visual order, so words rather than whole lines).
+    for m in entries:
+        assert _squeeze(re.sub(r"[*\[\]()]", "", str(m.id)))[:20] in re.sub(r"[*\[\]()]", "", text), m.id
+        for word in re.findall(r"[\u0600-\u06ff]+", str(m.string)):
+            assert _squeeze(word) in text, word
+    assert _squeeze("Fuzzy: the English changed since") in text
+    assert _squeeze("Check failed: translation dropped or altered citation [@gilbert2009]") in text
+    # Both scripts are drawn with embedded fonts.
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "Arabic" in fonts and "Noto-Sans" in fonts and " no " not in fonts.split("\n", 2)[2]
