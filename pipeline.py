@@ -268,6 +268,34 @@ def status(project: Path, languages: tuple[str, ...], as_json: bool, fail_under:
         sys.exit(1)
 
 
+@i18n.command(name="export")
+@_PROJECT
+@click.option("--format", "fmt", type=click.Choice(["docx"]), default="docx", show_default=True, help="The document format.")
+@click.option("--lang", "language", required=True, metavar="L", help="The language to translate into.")
+@click.option("--only", "only", multiple=True, required=True, metavar="ID", help="A resource id, 'packs' or 'ui' (repeatable).")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Where to write it (one catalog only); default: dist/translate/<lang>/<id>.docx.")
+def export_(project: Path, fmt: str, language: str, only: tuple[str, ...], output: Path | None) -> None:
+    """Write a translation template (a Word document) for translators without PO tools."""
+    from press.errors import PressError, Problem
+    from press.worddoc import export_docx
+
+    if output is not None and len(only) > 1:
+        raise PressError([Problem("--output", 0, "names one file: export one catalog at a time with it")])
+    for domain in only:
+        click.echo(str(export_docx(project, language, domain, output)))
+
+
+@i18n.command(name="import")
+@_PROJECT
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def import_(project: Path, file: Path) -> None:
+    """Merge a translation template back into its catalog, checked first; all or nothing."""
+    from press.worddoc import import_docx
+
+    written = import_docx(project, file)
+    click.echo(f"{file}: " + (f"merged into {written[0]}" if written else "no change"))
+
+
 @i18n.command(name="review-copy")
 @_PROJECT
 @click.option("--lang", "language", required=True, metavar="L", help="The language to review.")

@@ -10,7 +10,9 @@ import json
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from babel.messages.pofile import read_po
@@ -89,6 +91,21 @@ def _assert_words(line: str, text: str) -> None:
         assert _squeeze(word) in text, word
 
 
+def _edit_docx(path: Path, change: Callable[[Any], None]) -> None:
+    """Open a translation template in python-docx, change its table, save it (as Word would)."""
+    import docx
+
+    document = docx.Document(str(path))
+    change(document.tables[0])
+    document.save(str(path))
+
+
+def _write_cell(cell: Any, text: str) -> None:
+    cell.paragraphs[0].text = text
+    for extra in cell.paragraphs[1:]:
+        extra._p.getparent().remove(extra._p)
+
+
 def _status(root: Path) -> dict[str, dict[str, object]]:
     out = run(root, "i18n", "status", "--lang", "ar", "--json", check=True).stdout
     return {row["resource"]: row["review"] for row in json.loads(out)}
@@ -148,8 +165,12 @@ def test_from_arabic_draft_to_release_and_back_to_review(arabic: Path) -> None:
     run(root, "build", "--lang", "ar", "--only", "calm-place", "--allow-incomplete", "-j", "1", check=True)
     assert draft_notice in _text(root)  # the notice is back
 
-    # The translator's fix arrives; approved again, the release goes out.
-    _set(root, "calm-place", {(entry.context, entry.id): "اجلس بارتياح، وقدماك على الأرض."}, unfuzzy=True)
+    # The translator's fix arrives in a Word document; approved again, the release goes out.
+    document = Path(run(root, "i18n", "export", "--format", "docx", "--lang", "ar", "--only", "calm-place", check=True).stdout.strip())
+    _edit_docx(document, lambda table: _write_cell(table.rows[number].cells[2], "اجلس بارتياح، وقدماك على الأرض."))
+    merged = run(root, "i18n", "import", str(document), check=True)
+    assert "merged into translations/ar/calm-place.po" in merged.stdout
+    assert _status(root)["calm-place"]["state"] == "needs re-review"  # translated now, not yet approved
     run(root, "i18n", "approve", "--lang", "ar", "--only", "calm-place", "--reviewer", "A. Haddad", "--date", "2026-12-11", check=True)
     run(root, "release", "arabic-clinic", "--version", "2", "-j", "1", check=True)
     _assert_words(REVIEWED_AR.format(edition="2", date="11 ديسمبر 2026", reviewer="A. Haddad"), _text(root, "dist/releases/arabic-clinic-2/handouts/ar/calm-place.pdf"))
@@ -230,3 +251,65 @@ def test_the_review_copy_shows_every_passage_in_both_scripts_with_its_state(arab
     # Both scripts are drawn with embedded fonts.
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert "Arabic" in fonts and "Noto-Sans" in fonts and " no " not in fonts.split("\n", 2)[2]
+
+
+def _template(root: Path) -> Path:
+    out = run(root, "i18n", "export", "--format", "docx", "--lang", "ar", "--only", "calm-place", check=True).stdout.strip()
+    return Path(out)
+
+
+def test_an_untouched_translation_template_changes_no_byte(arabic: Path) -> None:
+    import docx
+
+    catalog = arabic / "translations/ar/calm-place.po"
+    before = catalog.read_bytes()
+    path = _template(arabic)
+    table = docx.Document(str(path)).tables[0]
+    assert [c.text for c in table.rows[0].cells] == ["No.", "English", "Translation (Arabic)", "Notes"]
+    with catalog.open("rb") as handle:
+        entries = [m for m in read_po(handle) if m.id]
+    assert len(table.rows) == len(entries) + 1
+    assert table.rows[1].cells[1].text == entries[0].id and table.rows[1].cells[2].text == entries[0].string
+    assert "no change" in run(arabic, "i18n", "import", str(path), check=True).stdout
+    assert catalog.read_bytes() == before
+
+
+def _drop_citation(table: Any) -> None:
+    row = next(r for r in table.rows[1:] if "[@gilbert2009]" in r.cells[2].text)
+    _write_cell(row.cells[2], row.cells[2].text.replace("[@gilbert2009]", ""))
+
+
+def _spanish(table: Any) -> None:
+    _write_cell(table.rows[3].cells[2], "Por qué ayuda la imaginación")
+
+
+def _other_resource(table: Any) -> None:
+    _write_cell(table.rows[2].cells[1], "Keep a short record of kind acts each day.")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (_drop_citation, "table row 5, passage 4: translation dropped or altered citation [@gilbert2009]"),
+        (lambda t: t._tbl.remove(t.rows[4]._tr), "the table has 9 passage rows, the document was made with 10"),
+        (lambda t: t.add_row(), "the table has 11 passage rows, the document was made with 10"),
+        (_other_resource, "table row 3, passage 2: the number or English is not that passage's"),
+        (_spanish, "table row 4, passage 3: the translation has no letters of the language's script (Arab)"),
+    ],
+)
+def test_a_bad_translation_template_is_refused_and_nothing_is_written(arabic: Path, change: Callable[[Any], None], message: str) -> None:
+    catalog = arabic / "translations/ar/calm-place.po"
+    before = catalog.read_bytes()
+    path = _template(arabic)
+    _edit_docx(path, change)
+    result = run(arabic, "i18n", "import", str(path))
+    assert result.returncode == 1
+    assert f"{path}: " in result.stderr and message in result.stderr, result.stderr
+    assert catalog.read_bytes() == before
+
+
+def test_a_corrupt_document_is_refused(arabic: Path) -> None:
+    path = _template(arabic)
+    path.write_bytes(path.read_bytes()[:500])
+    result = run(arabic, "i18n", "import", str(path))
+    assert result.returncode == 1 and f"{path}: not a Word document this tool can read" in result.stderr
