@@ -125,6 +125,13 @@ def test_from_arabic_draft_to_release_and_back_to_review(arabic: Path) -> None:
     assert "translations/ar/calm-place.po: not clinically reviewed" in refused.stderr
     assert "translations/ar/ui.po: not clinically reviewed" in refused.stderr
     assert _status(root)["calm-place"] == {"state": "draft"}
+    # The reviewer's copy: one numbered passage with a comment field per catalog entry.
+    from pypdf import PdfReader
+
+    run(root, "i18n", "review-copy", "--lang", "ar", "--only", "calm-place", check=True)
+    with (root / "translations/ar/calm-place.po").open("rb") as handle:
+        count = sum(1 for m in read_po(handle) if m.id)
+    assert len(PdfReader(root / "dist/review/ar/calm-place.pdf").get_fields() or {}) == count
 
     # Approved as it reads: no notice, and the review named in Arabic as the last line.
     done = run(root, "i18n", "approve", "--lang", "ar", "--only", "calm-place", "--only", "ui", "--reviewer", "A. Haddad", "--date", "2026-12-10", "--note", "Read with a second Arabic-speaking clinician.", check=True)
