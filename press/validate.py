@@ -115,6 +115,14 @@ def check_catalogs(project: Project, library: Library) -> list[Problem]:
             problems.append(Problem(project.relative(lang_dir), 0, f"'{lang_dir.name}' is not in translations/languages.yaml; add it there or rename the folder"))
             continue
         language = registry.get(lang_dir.name)
+        try:
+            from .reviews import load_reviews
+
+            reviewed = load_reviews(project, language.tag)
+        except PressError as exc:
+            problems += exc.problems
+        else:
+            problems += [Problem(f"translations/{language.tag}/reviews.yaml", 0, f"a review of '{d}', which is no catalog here; delete it or fix its name") for d in reviewed if d not in known]
         covered, not_installed = coverage.covered(language.body_fonts)
         for family in not_installed:
             problems.append(Problem("styles/fonts.yaml", 0, f"font '{family}' for {language.tag} is not installed; install its Debian package"))

@@ -221,6 +221,9 @@ def test_an_incomplete_catalog_is_refused_passage_by_passage(arabic: Path) -> No
 
 def test_a_malformed_review_record_is_a_located_error(arabic: Path) -> None:
     (arabic / "translations/ar/reviews.yaml").write_text("calm-place:\n  reviewer: A. Haddad\n", encoding="utf-8")
+    checked = run(arabic, "check")
+    assert checked.returncode == 1
+    assert "translations/ar/reviews.yaml:1: review of 'calm-place': needs reviewer, date and passages" in checked.stderr
     result = run(arabic, "build", "--lang", "ar", "--only", "calm-place", "-j", "1")
     assert result.returncode == 1
     assert "translations/ar/reviews.yaml:1: review of 'calm-place': needs reviewer, date and passages" in result.stderr
