@@ -47,9 +47,10 @@ def language_label(name: str, native: str) -> str:
     return name if native == name else f"{name} · {native}"
 
 
-def _translated_texts(project: Project, tag: str, domain: str, sources: list[str], reads: dict[str, str] | None, approvals: dict[str, Any]) -> tuple[dict[str, str], bool]:
+def _translated_texts(project: Project, tag: str, domain: str, sources: list[str], reads: dict[str, str] | None, approvals: dict[str, Any]) -> tuple[dict[str, str], tuple[bool, bool]]:
     """Translations of ``sources`` from one catalog (usable messages only), and whether
-    the catalog is clinically approved as it reads; both recorded as read."""
+    the catalog is clinically approved as it reads, for the client and large-print
+    versions and for the professional version; both recorded as read."""
     import hashlib
 
     from .catalogs import catalog_path, load_catalog
@@ -59,15 +60,16 @@ def _translated_texts(project: Project, tag: str, domain: str, sources: list[str
 
     path = catalog_path(project, tag, domain)
     if not path.is_file():
-        return {}, False
+        return {}, (False, False)
     approval = approvals.get(domain)
     if reads is not None:
         reads[project.relative(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
         reads[f"review:{tag}/{domain}"] = approval.digest if approval is not None else NO_REVIEW
     catalog = load_catalog(project, tag, domain)
     messages = usable_messages(catalog)
-    reviewed = review_of(approval, passages(catalog)).state == "approved"
-    return {source: messages[normalise(source)] for source in sources if messages.get(normalise(source))}, reviewed
+    entries = passages(catalog)
+    reviewed = tuple(review_of(approval, entries, professional).state == "approved" for professional in (False, True))
+    return {source: messages[normalise(source)] for source in sources if messages.get(normalise(source))}, (reviewed[0], reviewed[1])
 
 
 def catalog_html(
@@ -105,12 +107,12 @@ def catalog_html(
         out: dict[str, Any] = {}
         for tag in tags:
             lang = by_tag[tag]
-            texts, reviewed = ({}, True) if lang.is_source else _translated_texts(project, tag, domain, [source_title, source_summary], reads, approvals(tag))
+            texts, reviewed = ({}, (True, True)) if lang.is_source else _translated_texts(project, tag, domain, [source_title, source_summary], reads, approvals(tag))
             preview = f"{PREVIEW_DIR}/{folder}/{tag}/{item_id}.png"
             out[tag] = {
                 "title": texts.get(source_title, source_title), "summary": texts.get(source_summary, source_summary),
                 "translated": lang.is_source or source_title in texts, "dir": lang.direction,
-                "preview": preview if preview in pictures else "", "reviewed": reviewed,
+                "preview": preview if preview in pictures else "", "reviewed": reviewed[0], "reviewed_professional": reviewed[1],
             }
         return out
 
@@ -181,6 +183,7 @@ def _mark_reviewed(variants: list[dict[str, Any]], texts: dict[str, Any]) -> Non
     """Each language link says whether its translation is clinically reviewed (English,
     the source, needs no mark)."""
     for variant in variants:
+        key = "reviewed_professional" if variant["name"] == "professional" else "reviewed"
         for f in variant["files"]:
-            f["reviewed"] = f["tag"] != "en" and texts[f["tag"]]["reviewed"]
-            f["draft"] = f["tag"] != "en" and not texts[f["tag"]]["reviewed"]
+            f["reviewed"] = f["tag"] != "en" and texts[f["tag"]][key]
+            f["draft"] = f["tag"] != "en" and not texts[f["tag"]][key]

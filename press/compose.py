@@ -19,7 +19,7 @@ from .context import Context
 from .errors import PressError, Problem
 from .project import LARGE_PRINT_STYLESHEET, STYLESHEETS, Project
 from .refstore import open_store
-from .reviews import NO_REVIEW, Approval, Review, load_reviews, passages, review_of, reviews_path
+from .reviews import NO_REVIEW, Approval, Passage, Review, load_reviews, passages, review_of, reviews_path
 from .sources import Handout
 from .templates import RecordingEnvironment, css_string
 from .ui import UI_STRINGS
@@ -93,7 +93,8 @@ class Prepared:
     catalog: Any
     reads: dict[str, str]
     problems: list[Problem]
-    review: Review | None = None  # the clinical review of the catalog (None: source language)
+    approval: Approval | None = None  # the catalog's clinical review, if any
+    entries: tuple[Passage, ...] = ()  # the catalog's passages, for its review state per variant
 
 
 def prepare(handout: Handout, ctx: Context) -> Prepared:
@@ -129,16 +130,16 @@ def prepare(handout: Handout, ctx: Context) -> Prepared:
         break_words_in_tokens(tokens, lang.tag)
     if handout.kind == "reading-list":
         mark_reading_entries(tokens)
-    review = None
+    approval: Approval | None = None
+    entries: tuple[Passage, ...] = ()
     if not lang.is_source:
         try:
             approval = _approvals(ctx).get(handout.id)
         except PressError as err:
             problems += err.problems
-            approval = None
         reads[f"review:{lang.tag}/{handout.id}"] = approval.digest if approval is not None else NO_REVIEW
-        review = review_of(approval, passages(catalog)) if catalog is not None else None
-    return Prepared(tokens, translation, ui, text, catalog, reads, problems, review)
+        entries = tuple(passages(catalog)) if catalog is not None else ()
+    return Prepared(tokens, translation, ui, text, catalog, reads, problems, approval, entries)
 
 
 def _approvals(ctx: Context) -> dict[str, Approval]:
@@ -175,6 +176,9 @@ def compose(
     translation, ui, text = prep.translation, prep.ui, prep.text
     tokens = prep.tokens if variant.professional else without_passages(prep.tokens)
     missing_before = len(translation.missing)  # what this variant prints in English
+    # A translation's review as this variant prints it: the client and large-print
+    # versions need only the passages they print approved.
+    review = review_of(prep.approval, list(prep.entries), variant.professional) if prep.catalog is not None else None
     fallbacks = sum(1 for t in tokens if t.meta.get("fallback"))
     in_text, entries = cited_keys(tokens)
     style_path = project.root / STYLE_FILE
@@ -240,23 +244,23 @@ def compose(
         fillable=any(t.type == "fence" and t.info.strip() == "worksheet" for t in tokens),
         # A translation prints the draft notice until a clinician has approved every
         # passage as it now reads (press/reviews.py); then its last line names the review.
-        draft=prep.catalog is not None and (prep.review is None or prep.review.state != "approved"),
-        reviewed=_reviewed_line(prep, ui, lang.babel_tag),
+        draft=review is not None and review.state != "approved",
+        reviewed=_reviewed_line(review, ui, lang.babel_tag),
         incomplete=fallbacks > 0 or len(translation.missing) > missing_before,
         pack_part=pack_part,
     )
     return Composed(html=html, reads=reads, problems=list(prep.problems), fallbacks=len(translation.missing) - missing_before, stylesheets=stylesheets)
 
 
-def _reviewed_line(prep: Prepared, ui: dict[str, str], babel_tag: str) -> str:
+def _reviewed_line(review: Review | None, ui: dict[str, str], babel_tag: str) -> str:
     """"Translated from the English edition N; clinically reviewed on DATE by NAME", in the
     page's language, for an approved, current translation; else nothing."""
-    if prep.review is None or prep.review.state != "approved" or prep.review.approval is None:
+    if review is None or review.state != "approved" or review.approval is None:
         return ""
     from babel.dates import format_date
     from babel.numbers import format_decimal
 
-    approval = prep.review.approval
+    approval = review.approval
     edition = format_decimal(approval.english_edition, locale=babel_tag) if approval.english_edition is not None else "?"
     return ui["reviewed_line"].format(edition=edition, date=format_date(approval.date, "long", locale=babel_tag), reviewer=approval.reviewer)
 

@@ -70,7 +70,10 @@ def status_report(root: Path, languages: tuple[str, ...], as_json: bool, fail_un
             if total and 100.0 * done / total < fail_under:
                 failing.append(lang)
     templates: dict[str, Any] = {}
-    reviews = {(lang, d): r for lang in chosen for d, r in review_states(project, library, lang, [s.resource for s in found if s.language == lang and s.state != "missing"], templates).items()}
+    present = {lang: [s.resource for s in found if s.language == lang and s.state != "missing"] for lang in chosen}
+    # The client and large-print versions' review, and the professional version's apart.
+    reviews = {(lang, d): r for lang in chosen for d, r in review_states(project, library, lang, present[lang], templates, professional=False).items()}
+    pro_reviews = {(lang, d): r for lang in chosen for d, r in review_states(project, library, lang, [d for d in present[lang] if any(s.resource == d and s.language == lang and s.has_professional for s in found)], templates).items()}
     if as_json:
         import json
 
@@ -78,6 +81,9 @@ def status_report(root: Path, languages: tuple[str, ...], as_json: bool, fail_un
         for row in data:
             review = reviews.get((row["language"], row["resource"]))
             row["review"] = _review_json(review, f"translations/{row['language']}/{row['resource']}.po")
+            pro_review = pro_reviews.get((row["language"], row["resource"]))
+            if pro_review is not None:
+                row["professional_review"] = _review_json(pro_review, f"translations/{row['language']}/{row['resource']}.po")
         return json.dumps(data, indent=1, ensure_ascii=False), failing
     lines = []
     for lang in chosen:
@@ -107,7 +113,12 @@ def status_report(root: Path, languages: tuple[str, ...], as_json: bool, fail_un
         for s in mine:
             review = reviews.get((lang, s.resource))
             if review is not None and review.state != "draft":
-                lines.append(f"  {s.resource}: {describe_review(review, f'translations/{lang}/{s.resource}.po')}")
+                po = f"translations/{lang}/{s.resource}.po"
+                line = f"  {s.resource}: {describe_review(review, po)}"
+                pro_review = pro_reviews.get((lang, s.resource))
+                if pro_review is not None and pro_review.state != review.state:
+                    line += f"; professional version: {describe_review(pro_review, po)}"
+                lines.append(line)
     return "\n".join(lines), failing
 
 
@@ -126,9 +137,10 @@ def language_rows(root: Path) -> list[tuple[str, ...]]:
     return [tuple(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in table]
 
 
-def review_states(project: Project, library: Library, language: str, chosen: list[str], templates: dict[str, Any] | None = None) -> dict[str, Review]:
+def review_states(project: Project, library: Library, language: str, chosen: list[str], templates: dict[str, Any] | None = None, professional: bool = True) -> dict[str, Review]:
     """The clinical review state of each chosen catalog of one language, its passages
-    numbered in the template's order."""
+    numbered in the template's order: for the professional version, or (``professional``
+    false) for the client and large-print versions."""
     from .catalogs import build_template, load_catalog
     from .reviews import load_reviews, passages, review_of
 
@@ -139,7 +151,7 @@ def review_states(project: Project, library: Library, language: str, chosen: lis
         if domain not in templates:
             templates[domain] = build_template(project, library, domain)
         order = [(str(m.id), m.context) for m in templates[domain] if m.id]
-        found[domain] = review_of(approvals.get(domain), passages(load_catalog(project, language, domain), order))
+        found[domain] = review_of(approvals.get(domain), passages(load_catalog(project, language, domain), order), professional)
     return found
 
 
@@ -185,6 +197,7 @@ def approve(root: Path, language: str, only: tuple[str, ...], reviewer: str, dat
         raise PressError(problems)
     approvals = load_reviews(project, language)
     numbers: dict[str, dict[str, int]] = {}
+    skipped: dict[str, int] = {}
     for domain in only:
         po = f"translations/{language}/{domain}.po"
         catalog = load_catalog(project, language, domain)
@@ -193,6 +206,11 @@ def approve(root: Path, language: str, only: tuple[str, ...], reviewer: str, dat
             continue
         order = [(str(m.id), m.context) for m in build_template(project, library, domain) if m.id]
         entries = passages(catalog, order)
+        # The client and large-print versions can be approved before the professional
+        # passages are translated; those stay out of the approval (and that version a draft).
+        left = [p for p in entries if p.professional and not p.translated]
+        skipped[domain] = len(left)
+        entries = [p for p in entries if p not in left]
         for p in entries:
             if p.fuzzy:
                 problems.append(Problem(po, p.line, f"passage {p.number} is fuzzy (its English changed); check the translation and remove the fuzzy flag before approving"))
@@ -208,7 +226,11 @@ def approve(root: Path, language: str, only: tuple[str, ...], reviewer: str, dat
         numbers[domain] = {english_print(context, msgid): n for n, (msgid, context) in enumerate(order, 1)}
     path = reviews_path(project, language)
     atomic_write(path, render_reviews(language, registry.get(language).name, approvals, numbers).encode("utf-8"))
-    return [f"{domain}: approved by {reviewer.strip()} on {when.isoformat()}" for domain in only]
+    return [
+        f"{domain}: approved by {reviewer.strip()} on {when.isoformat()}"
+        + (f" (the client and large-print versions; {skipped[domain]} professional passage(s) not translated, so the professional version stays a draft)" if skipped.get(domain) else "")
+        for domain in only
+    ]
 
 
 def _review_json(review: Review | None, po: str) -> dict[str, Any]:

@@ -88,7 +88,7 @@ def gates(project: Project, profile: ReleaseProfile, as_of: dt.date) -> tuple[li
         for domain in domains:
             status = status_of(project, library, tag, domain, templates)
             where = f"translations/{tag}/{domain}.po"
-            approved, review = _review_gate(project, library, tag, domain, templates)
+            approved, review = _review_gate(project, library, tag, domain, templates, professional)
             # An approved catalog names each passage to look at again (fuzzy ones too);
             # a draft says how far its translation is, and that it needs a review.
             if status.state_for(professional) != "complete" and not approved:
@@ -101,13 +101,14 @@ def gates(project: Project, profile: ReleaseProfile, as_of: dt.date) -> tuple[li
     return shipped, reasons
 
 
-def _review_gate(project: Project, library: Any, tag: str, domain: str, templates: dict[str, Any]) -> tuple[bool, list[Problem]]:
+def _review_gate(project: Project, library: Any, tag: str, domain: str, templates: dict[str, Any], professional: bool) -> tuple[bool, list[Problem]]:
     """A shipped translation must be clinically approved as it now reads: every passage
     changed since (in English or in the translation) is named, with its place. Also
     returns whether the catalog was ever approved."""
     from .i18n import review_states
 
-    review = review_states(project, library, tag, [domain], templates)[domain]
+    # A release without professional versions needs only the passages it prints approved.
+    review = review_states(project, library, tag, [domain], templates, professional)[domain]
     where = f"translations/{tag}/{domain}.po"
     if review.state == "draft":
         return False, [Problem(where, 0, f"not clinically reviewed; once a clinician has reviewed it, run `pipeline.py i18n approve --lang {tag} --only {domain} --reviewer NAME`")]

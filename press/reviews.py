@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from . import yamlio
+from .catalogs import PROFESSIONAL_NOTE
 from .errors import PressError, Problem
 from .project import Project
 
@@ -74,6 +75,7 @@ class Passage:
     msgid: str
     msgstr: str
     fuzzy: bool
+    professional: bool = False  # printed in the professional version only
 
     @property
     def translated(self) -> bool:
@@ -99,14 +101,20 @@ def passages(catalog: Any, order: list[tuple[str, str | None]] | None = None) ->
         message = catalog.get(msgid, context=context) if catalog is not None else None
         text = str(message.string) if message is not None and isinstance(message.string, str) else ""
         line = int(message.lineno) if message is not None and message.lineno else 0
-        found.append(Passage(number, line, context, msgid, text, bool(message is not None and message.fuzzy)))
+        # The note as read back from a .po file is wrapped over several comment lines.
+        professional = message is not None and PROFESSIONAL_NOTE in " ".join(message.auto_comments)
+        found.append(Passage(number, line, context, msgid, text, bool(message is not None and message.fuzzy), professional))
     return found
 
 
-def review_of(approval: Approval | None, entries: list[Passage]) -> Review:
+def review_of(approval: Approval | None, entries: list[Passage], professional: bool = True) -> Review:
+    """The review state for the professional version (every passage), or for the client
+    and large-print versions (``professional=False``: without the professional passages,
+    which those versions do not print)."""
     if approval is None:
         return Review("draft", None)
-    stale = tuple(p for p in entries if not p.translated or approval.passages.get(english_print(p.context, p.msgid)) != pair_print(p.context, p.msgid, p.msgstr))
+    wanted = entries if professional else [p for p in entries if not p.professional]
+    stale = tuple(p for p in wanted if not p.translated or approval.passages.get(english_print(p.context, p.msgid)) != pair_print(p.context, p.msgid, p.msgstr))
     return Review("needs re-review" if stale else "approved", approval, stale)
 
 

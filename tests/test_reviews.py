@@ -323,3 +323,20 @@ def test_a_corrupt_document_is_refused(arabic: Path) -> None:
     path.write_bytes(path.read_bytes()[:500])
     result = run(arabic, "i18n", "import", str(path))
     assert result.returncode == 1 and f"{path}: not a Word document this tool can read" in result.stderr
+
+
+def test_the_client_versions_are_approved_before_the_professional_passages_are_translated(arabic: Path) -> None:
+    root = arabic
+    source = root / "handouts/calm-place.md"
+    source.write_text(source.read_text(encoding="utf-8") + "\n::: professional\n## Notes for therapists\n\nOffer this sheet once the client has practised it in session [@gilbert2009].\n:::\n", encoding="utf-8")
+    run(root, "i18n", "update", "--lang", "ar", "--only", "calm-place", check=True)
+    done = run(root, "i18n", "approve", "--lang", "ar", "--only", "calm-place", "--only", "ui", "--reviewer", "A. Haddad", "--date", "2026-12-10", check=True)
+    assert "2 professional passage(s) not translated, so the professional version stays a draft" in done.stdout
+    rows = {row["resource"]: row for row in json.loads(run(root, "i18n", "status", "--lang", "ar", "--json", check=True).stdout)}
+    assert rows["calm-place"]["review"]["state"] == "approved"
+    assert rows["calm-place"]["professional_review"]["state"] == "needs re-review"
+    assert len(rows["calm-place"]["professional_review"]["passages"]) == 2
+    # The client version prints no draft notice, and a client release goes out.
+    run(root, "build", "--lang", "ar", "--only", "calm-place", "-j", "1", check=True)
+    assert _squeeze(_ui(root, "draft_notice").split(".")[0]) not in _text(root)
+    run(root, "release", "arabic-clinic", "--version", "1", "-j", "1", check=True)
