@@ -185,5 +185,4 @@ def _mark_reviewed(variants: list[dict[str, Any]], texts: dict[str, Any]) -> Non
     for variant in variants:
         key = "reviewed_professional" if variant["name"] == "professional" else "reviewed"
         for f in variant["files"]:
-            f["reviewed"] = f["tag"] != "en" and texts[f["tag"]][key]
-            f["draft"] = f["tag"] != "en" and not texts[f["tag"]][key]
+            f["reviewed"] = texts[f["tag"]][key] if f["tag"] != "en" else None  # English: no mark

@@ -13,7 +13,7 @@ from .project import Project, load_project
 from .sources import Library, load_library
 
 if TYPE_CHECKING:
-    from .reviews import Review
+    from .reviews import Approval, Passage, Review
 
 
 def _load(root: Path) -> tuple[Project, Library]:
@@ -69,11 +69,17 @@ def status_report(root: Path, languages: tuple[str, ...], as_json: bool, fail_un
             done = sum(s.translated for s in mine)
             if total and 100.0 * done / total < fail_under:
                 failing.append(lang)
+    from .reviews import review_of
+
     templates: dict[str, Any] = {}
-    present = {lang: [s.resource for s in found if s.language == lang and s.state != "missing"] for lang in chosen}
-    # The client and large-print versions' review, and the professional version's apart.
-    reviews = {(lang, d): r for lang in chosen for d, r in review_states(project, library, lang, present[lang], templates, professional=False).items()}
-    pro_reviews = {(lang, d): r for lang in chosen for d, r in review_states(project, library, lang, [d for d in present[lang] if any(s.resource == d and s.language == lang and s.has_professional for s in found)], templates).items()}
+    reviews: dict[tuple[str, str], Review] = {}
+    pro_reviews: dict[tuple[str, str], Review] = {}  # the professional version's, apart
+    for lang in chosen:
+        present = {s.resource: s for s in found if s.language == lang and s.state != "missing"}
+        for d, (approval, entries) in catalog_reviews(project, library, lang, list(present), templates).items():
+            reviews[(lang, d)] = review_of(approval, entries, professional=False)
+            if present[d].has_professional:
+                pro_reviews[(lang, d)] = review_of(approval, entries)
     if as_json:
         import json
 
@@ -137,22 +143,14 @@ def language_rows(root: Path) -> list[tuple[str, ...]]:
     return [tuple(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in table]
 
 
-def review_states(project: Project, library: Library, language: str, chosen: list[str], templates: dict[str, Any] | None = None, professional: bool = True) -> dict[str, Review]:
-    """The clinical review state of each chosen catalog of one language, its passages
-    numbered in the template's order: for the professional version, or (``professional``
-    false) for the client and large-print versions."""
-    from .catalogs import build_template, load_catalog
-    from .reviews import load_reviews, passages, review_of
+def catalog_reviews(project: Project, library: Library, language: str, chosen: list[str], templates: dict[str, Any] | None = None) -> dict[str, tuple[Approval | None, list[Passage]]]:
+    """Each chosen catalog of one language: its approval and its passages, numbered in the
+    template's order. ``review_of`` gives the state for either version from them."""
+    from .catalogs import load_catalog
+    from .reviews import load_reviews, passages, template_order
 
-    templates = {} if templates is None else templates
     approvals = load_reviews(project, language)
-    found = {}
-    for domain in chosen:
-        if domain not in templates:
-            templates[domain] = build_template(project, library, domain)
-        order = [(str(m.id), m.context) for m in templates[domain] if m.id]
-        found[domain] = review_of(approvals.get(domain), passages(load_catalog(project, language, domain), order), professional)
-    return found
+    return {d: (approvals.get(d), passages(load_catalog(project, language, d), template_order(project, library, d, templates))) for d in chosen}
 
 
 def describe_review(review: Review, po: str) -> str:
@@ -172,9 +170,18 @@ def approve(root: Path, language: str, only: tuple[str, ...], reviewer: str, dat
     catalog, an empty reviewer name, an impossible date, a catalog with fuzzy, missing
     or check-failing entries."""
     from .cache import atomic_write
-    from .catalogs import build_template, load_catalog
+    from .catalogs import load_catalog
     from .errors import Problem
-    from .reviews import Approval, english_print, load_reviews, pair_print, passages, render_reviews, reviews_path
+    from .reviews import (
+        Approval,
+        english_print,
+        load_reviews,
+        pair_print,
+        passages,
+        render_reviews,
+        reviews_path,
+        template_order,
+    )
     from .translate import check_catalog
 
     project, library = _load(root)
@@ -196,7 +203,7 @@ def approve(root: Path, language: str, only: tuple[str, ...], reviewer: str, dat
     if problems:
         raise PressError(problems)
     approvals = load_reviews(project, language)
-    numbers: dict[str, dict[str, int]] = {}
+    templates: dict[str, Any] = {}
     skipped: dict[str, int] = {}
     for domain in only:
         po = f"translations/{language}/{domain}.po"
@@ -204,8 +211,7 @@ def approve(root: Path, language: str, only: tuple[str, ...], reviewer: str, dat
         if catalog is None:
             problems.append(Problem(po, 0, f"no catalog; run `pipeline.py i18n update --lang {language} --only {domain}` and translate it first"))
             continue
-        order = [(str(m.id), m.context) for m in build_template(project, library, domain) if m.id]
-        entries = passages(catalog, order)
+        entries = passages(catalog, template_order(project, library, domain, templates))
         # The client and large-print versions can be approved before the professional
         # passages are translated; those stay out of the approval (and that version a draft).
         left = [p for p in entries if p.professional and not p.translated]
@@ -221,9 +227,10 @@ def approve(root: Path, language: str, only: tuple[str, ...], reviewer: str, dat
         approvals[domain] = Approval(domain, reviewer.strip(), when, edition, note.strip(), {english_print(p.context, p.msgid): pair_print(p.context, p.msgid, p.msgstr) for p in entries})
     if problems:
         raise PressError(problems)
-    for domain in approvals:
-        order = [(str(m.id), m.context) for m in build_template(project, library, domain) if m.id] if domain in known else []
-        numbers[domain] = {english_print(context, msgid): n for n, (msgid, context) in enumerate(order, 1)}
+    numbers = {
+        domain: {english_print(context, msgid): n for n, (msgid, context) in enumerate(template_order(project, library, domain, templates) if domain in known else [], 1)}
+        for domain in approvals
+    }
     path = reviews_path(project, language)
     atomic_write(path, render_reviews(language, registry.get(language).name, approvals, numbers).encode("utf-8"))
     return [

@@ -30,31 +30,24 @@ PREVIEW_COLOURS = 32
 
 
 def chosen_pdfs(present: Iterable[str]) -> dict[str, str]:
-    """Preview path -> the PDF it is made from, both relative to dist/ (or a bundle)."""
-    found: dict[str, str] = {}
-    ordered = sorted(present, key=lambda rel: _variant_rank(rel))
-    for rel in ordered:
+    """Preview path -> the PDF it is made from, both relative to dist/ (or a bundle): per
+    resource and language, the first variant in VARIANTS' order (the client version)."""
+    found: dict[str, tuple[int, str]] = {}
+    for rel in sorted(present):
         folder, lang, name = rel.split("/")[-3:]
-        stem = _base_name(name)
+        rank, stem = _variant_of(name.removesuffix(".pdf"))
         preview = f"{PREVIEW_DIR}/{folder}/{lang}/{stem}.png"
-        found.setdefault(preview, rel)
-    return found
+        if preview not in found or rank < found[preview][0]:
+            found[preview] = (rank, rel)
+    return {preview: rel for preview, (_, rel) in found.items()}
 
 
-def _variant_rank(rel: str) -> tuple[int, str]:
-    name = rel.rsplit("/", 1)[-1].removesuffix(".pdf")
+def _variant_of(stem: str) -> tuple[int, str]:
+    """The variant's place in VARIANTS and the resource id of an output's file stem."""
     for rank, variant in enumerate(VARIANTS.values()):
-        if variant.suffix and name.endswith(variant.suffix):
-            return rank, rel
-    return 0, rel  # the client version has no suffix
-
-
-def _base_name(name: str) -> str:
-    stem = name.removesuffix(".pdf")
-    for variant in VARIANTS.values():
         if variant.suffix and stem.endswith(variant.suffix):
-            return stem.removesuffix(variant.suffix)
-    return stem
+            return rank, stem.removesuffix(variant.suffix)
+    return 0, stem  # the client version has no suffix
 
 
 def preview_versions() -> str:

@@ -105,10 +105,11 @@ def _review_gate(project: Project, library: Any, tag: str, domain: str, template
     """A shipped translation must be clinically approved as it now reads: every passage
     changed since (in English or in the translation) is named, with its place. Also
     returns whether the catalog was ever approved."""
-    from .i18n import review_states
+    from .i18n import catalog_reviews
+    from .reviews import review_of
 
     # A release without professional versions needs only the passages it prints approved.
-    review = review_states(project, library, tag, [domain], templates, professional)[domain]
+    review = review_of(*catalog_reviews(project, library, tag, [domain], templates)[domain], professional)
     where = f"translations/{tag}/{domain}.po"
     if review.state == "draft":
         return False, [Problem(where, 0, f"not clinically reviewed; once a clinician has reviewed it, run `pipeline.py i18n approve --lang {tag} --only {domain} --reviewer NAME`")]

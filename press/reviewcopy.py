@@ -15,11 +15,11 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from .catalogs import build_template, catalog_path, load_catalog
+from .catalogs import catalog_path, load_catalog
 from .context import Context
 from .errors import PressError, Problem
 from .project import Project
-from .reviews import passages
+from .reviews import passages, template_order
 from .sources import Library
 from .translate import check_message
 
@@ -42,9 +42,9 @@ def _inline(text: str) -> Any:
 
 def review_rows(project: Project, library: Library, language: str, domain: str) -> list[dict[str, Any]]:
     """One row per passage: number, where it comes from, English, translation, state."""
-    template = build_template(project, library, domain)
-    order = [(str(m.id), m.context) for m in template if m.id]
-    sources = {(str(m.id), m.context): m.locations for m in template if m.id}
+    templates: dict[str, Any] = {}
+    order = template_order(project, library, domain, templates)
+    sources = {(str(m.id), m.context): m.locations for m in templates[domain] if m.id}
     catalog = load_catalog(project, language, domain)
     po = project.relative(catalog_path(project, language, domain))
     rows = []

@@ -107,6 +107,17 @@ def passages(catalog: Any, order: list[tuple[str, str | None]] | None = None) ->
     return found
 
 
+def template_order(project: Project, library: Any, domain: str, templates: dict[str, Any] | None = None) -> list[tuple[str, str | None]]:
+    """The (msgid, context) of every message of a catalog's template, in order: what passage
+    numbers count (``templates`` memoises the templates across languages in one run)."""
+    from .catalogs import build_template
+
+    templates = {} if templates is None else templates
+    if domain not in templates:
+        templates[domain] = build_template(project, library, domain)
+    return [(str(m.id), m.context) for m in templates[domain] if m.id]
+
+
 def review_of(approval: Approval | None, entries: list[Passage], professional: bool = True) -> Review:
     """The review state for the professional version (every passage), or for the client
     and large-print versions (``professional=False``: without the professional passages,

@@ -12,15 +12,16 @@ changes nothing, so exporting and importing an untouched document changes no byt
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import zipfile
 from pathlib import Path
 from typing import Any
 
-from .catalogs import build_template, catalog_path, load_catalog, write_if_changed
+from .catalogs import catalog_path, load_catalog, write_if_changed
 from .errors import PressError, Problem
-from .reviews import english_print, pair_print, passages
+from .reviews import english_print, pair_print, passages, template_order
 
 EXPORT_DIR = "dist/translate"
 MARKER = "Handout Press translation template"
@@ -59,7 +60,7 @@ def export_docx(root: Path, language: str, domain: str, output: Path | None = No
     catalog = load_catalog(project, language, domain)
     if catalog is None:
         raise PressError([Problem(f"translations/{language}/{domain}.po", 0, f"no catalog; run `pipeline.py i18n update --lang {language} --only {domain}` first")])
-    order = [(str(m.id), m.context) for m in build_template(project, library, domain) if m.id]
+    order = template_order(project, library, domain)
     entries = passages(catalog, order)
 
     document = docx.Document()
@@ -97,8 +98,6 @@ def export_docx(root: Path, language: str, domain: str, output: Path | None = No
     props.title, props.subject = f"Translation: {domain} ({language})", MARKER
     _attach_rows(document, {"language": language, "catalog": domain, "rows": rows})
     # Fixed dates, so the same catalog exports to the same document.
-    import datetime as dt
-
     props.created = props.modified = dt.datetime(2026, 1, 1)
     props.author = props.last_modified_by = "Handout Press"
     props.revision = 1
@@ -188,7 +187,7 @@ def import_docx(root: Path, file: Path) -> list[str]:
     catalog = load_catalog(project, language, domain)
     if catalog is None:
         raise PressError([Problem(po, 0, f"no catalog to merge into; run `pipeline.py i18n update --lang {language} --only {domain}`")])
-    order = [(str(m.id), m.context) for m in build_template(project, library, domain) if m.id]
+    order = template_order(project, library, domain)
     current = {english_print(c, i): (i, c) for i, c in order}
     expected: list[list[Any]] = meta["rows"]
     table_rows = document.tables[0].rows[1:] if document.tables else []
