@@ -1,9 +1,13 @@
 """The text layer of shaped scripts (press/textlayer.py): what Poppler and PDFium extract
-equals what the source says, and scripts that need nothing are drawn as before."""
+equals what the source says, right-to-left marks are drawn where WeasyPrint draws them
+while invisible glyphs carry their text, and scripts that need nothing are drawn as
+before."""
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -12,12 +16,16 @@ import pikepdf
 import pypdfium2
 import pytest
 
-from conftest import pdf_text
+import readers
+from conftest import REPO, pdf_text
 
-# Scripts whose shaping reorders, splits or joins letters, one right to left with a
-# cascading baseline (Urdu), and two that need nothing (English, Chinese).
-SHAPED = ("ta", "hi", "bn", "ml", "si", "km", "my", "ur")
+# Scripts whose shaping reorders, splits or joins letters, and two that need nothing
+# (English, Chinese).
+SHAPED = ("ta", "hi", "bn", "ml", "si", "km", "my")
 PLAIN = ("en", "zh-Hans")
+# Right to left: vowel marks (Arabic), points (Hebrew, Yiddish), a cascading baseline
+# (Urdu Nastaliq).
+RIGHT_TO_LEFT = ("ar", "ur", "he", "yi")
 
 
 @pytest.fixture(scope="module")
@@ -56,17 +64,11 @@ def _actual_texts(path: Path) -> list[str]:
     return found
 
 
-READERS = [(lang, reader) for lang in SHAPED if lang != "ur" for reader in ("poppler", "pdfium")]
-# Urdu's words step up and down the line. PDFium puts one word of a heading after its
-# neighbour ("مددسے" for "سے مدد"), ordering a line's spans and plain words by its own rule;
-# Poppler reads one heading as two columns. Every letter is right (the letter-pair measure
-# in test_readers.py); the order of words in those lines is not. Strict, so that the day
-# they pass the gap is seen to be closed.
-KNOWN_GAPS = [pytest.param("ur", reader, marks=pytest.mark.xfail(strict=True, reason=f"{reader}: word order in Urdu lines")) for reader in ("poppler", "pdfium")]
+READERS = [(lang, reader) for lang in (*SHAPED, *RIGHT_TO_LEFT) for reader in ("poppler", "pdfium")]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("lang", "reader"), [*READERS, *KNOWN_GAPS])
+@pytest.mark.parametrize(("lang", "reader"), READERS)
 def test_headings_extract_as_written(shaped: Path, lang: str, reader: str) -> None:
     pdf = shaped / "dist/handouts" / lang / "relaxed-breathing.pdf"
     extracted = _squeeze(pdf_text(pdf) if reader == "poppler" else _pdfium_text(pdf))
@@ -83,10 +85,8 @@ def test_shaped_words_carry_their_text(shaped: Path, lang: str) -> None:
     assert spans, f"{lang}: no /ActualText span"
     source = _squeeze(lxml.html.parse(shaped / "dist/html" / lang / "relaxed-breathing.html").getroot().text_content())
     for text in spans:
-        # Right to left a span holds its word in the order of its glyphs on the page; a
-        # Latin citation in Urdu text reads left to right.
         word = _squeeze(text)
-        assert word and (word in source or word[::-1] in source), f"{lang}: span text {text!r} is not in the source"
+        assert word and word in source, f"{lang}: span text {text!r} is not in the source"
 
 
 @pytest.mark.slow
@@ -113,3 +113,50 @@ def test_glyphs_alone_in_their_cluster_map_to_their_letters(shaped: Path) -> Non
                             empty += text == ""
         assert entries > 200
         assert empty <= entries // 50, f"{lang}: {empty} of {entries} ToUnicode entries empty"
+
+
+_PLAIN_WEASYPRINT = """
+import os, sys
+os.environ["SOURCE_DATE_EPOCH"] = "0"
+from weasyprint import HTML
+HTML(filename=sys.argv[1]).write_pdf(sys.argv[2], pdf_forms=True, pdf_tags=True)
+"""
+
+
+def _marked(path: Path) -> tuple[int, int, int]:
+    """Replacement-text spans, invisible text arrays and form XObjects drawn on the PDF's
+    first page."""
+    spans = invisible = forms = 0
+    mode = 0
+    with pikepdf.open(path) as pdf:
+        page = pdf.pages[0]
+        x_objects = page.Resources.get("/XObject", {})
+        for operands, operator in pikepdf.parse_content_stream(page):
+            name = str(operator)
+            if name == "BDC" and isinstance(operands[1], pikepdf.Dictionary) and "/ActualText" in operands[1]:
+                spans += 1
+            elif name == "Tr":
+                mode = int(operands[0])
+            elif name == "TJ" and mode == 3:
+                invisible += 1
+            elif name == "Do" and x_objects[str(operands[0])].get("/Subtype") == "/Form":
+                forms += 1
+    return spans, invisible, forms
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", RIGHT_TO_LEFT)
+def test_right_to_left_marks_are_drawn_where_weasyprint_draws_them(shaped: Path, lang: str, tmp_path: Path) -> None:
+    """The marks and raised letters readers would misplace are drawn as outlines (form
+    XObjects, one per glyph), and the page looks as WeasyPrint alone draws it from the
+    same kept HTML (glyphs, no text layer of ours), in Poppler and MuPDF; invisible glyphs
+    carry their letters, and no replacement text is needed."""
+    ours = shaped / "dist/handouts" / lang / "relaxed-breathing.pdf"
+    plain = tmp_path / "plain.pdf"
+    subprocess.run([sys.executable, "-c", _PLAIN_WEASYPRINT, str(shaped / "dist/html" / lang / "relaxed-breathing.html"), str(plain)], check=True, cwd=REPO)
+    spans, invisible, outlines = _marked(ours)
+    assert spans == 0 and invisible > 10, (spans, invisible)
+    assert outlines > _marked(plain)[2] + 10, "the marks are not drawn as outlines"
+    for reader in ("poppler", "mupdf"):
+        difference = readers.difference(readers.render(reader, plain, 1, tmp_path).image, readers.render(reader, ours, 1, tmp_path / "ours").image)
+        assert difference.share < 0.01, f"{lang}: {reader}: {difference}"

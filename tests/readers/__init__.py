@@ -22,6 +22,7 @@ from .text import (
     margin_texts,
     missing_paragraphs,
     pair_measure,
+    pdfium_reorders,
     source_paragraphs,
     squeeze,
     text_layer,
@@ -30,7 +31,7 @@ from .text import (
 
 __all__ = [
     "EXTRACTORS", "MAX_DIFFERING", "MAX_FOREIGN_PAIRS", "TextLayer", "annotation_problems", "artifact_problems", "catalog_problems",
-    "difference", "margin_texts", "metadata_problems", "missing_paragraphs", "pair_measure", "qpdf_problems", "render",
+    "difference", "margin_texts", "metadata_problems", "missing_paragraphs", "pair_measure", "pdfium_reorders", "qpdf_problems", "render",
     "render_problems", "source_paragraphs", "squeeze", "struct_problems", "structure_problems", "text_layer",
     "text_layer_problems",
 ]

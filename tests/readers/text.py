@@ -237,6 +237,25 @@ def divergence(paragraph: str, body_pages: list[str]) -> str:
     return f"...{wanted[max(0, low - 24):low]}| then the source has {wanted[low:low + 24]!r}, the PDF {text[at:at + 24]!r}"
 
 
+# PDFium puts a right-to-left line into reading order by its own simple rule: it cuts the
+# line into runs of one direction class (letters, digits and separators, other neutrals)
+# and reverses their order, so the parts of a left-to-right run inside right-to-left text
+# come out backwards: "(Gilbert, 2010)" as "2010 ,Gilbert". A PDF made by hand with every
+# glyph on the baseline, in visual order and mapped to its own letter, extracts the same
+# way, and replacement text in the order PDFium wants is read backwards by Poppler
+# (tests/test_readers.py shows both), so no text layer is right in both. In PDFium such a
+# paragraph is measured by its letter pairs, not by its order.
+_STRONG_RTL = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+_LTR_PARTS = re.compile(r"[A-Za-z0-9][^\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefcA-Za-z0-9]+[A-Za-z0-9]")
+
+
+def pdfium_reorders(paragraph: str) -> bool:
+    """Whether the paragraph is right-to-left text holding a left-to-right run of more
+    than one part (two words, a name and a year), which PDFium gives in reverse order."""
+    first_strong = re.search(r"[A-Za-z]|" + _STRONG_RTL.pattern, paragraph)
+    return bool(first_strong and _STRONG_RTL.match(first_strong[0]) and _LTR_PARTS.search(paragraph))
+
+
 @dataclass(frozen=True)
 class TextLayer:
     """What one reader makes of one PDF's text."""
@@ -244,6 +263,7 @@ class TextLayer:
     pairs: PairMeasure
     missing: list[tuple[str, str]]  # each paragraph not found, and where it parts
     paragraphs: int
+    reordered: list[str]  # paragraphs not found that the reader's own ordering explains
 
 
 def text_layer(pdf: Path, html: Path, extractor: str) -> TextLayer:
@@ -251,7 +271,8 @@ def text_layer(pdf: Path, html: Path, extractor: str) -> TextLayer:
     measure = pair_measure(source_text(html), "\n".join(EXTRACTORS[extractor](pdf, False)))
     body = EXTRACTORS[extractor](pdf, True)
     missing = missing_paragraphs(paragraphs, body)
-    return TextLayer(measure, [(p, divergence(p, body)) for p in missing], len(paragraphs))
+    reordered = [p for p in missing if extractor == "pdfium" and pdfium_reorders(p)]
+    return TextLayer(measure, [(p, divergence(p, body)) for p in missing if p not in reordered], len(paragraphs), reordered)
 
 
 def text_layer_problems(pdf: Path, html: Path, extractor: str) -> list[str]:
