@@ -98,9 +98,9 @@ class _Nominal:
         return None
 
 
-# One cluster as planned: its text, the glyphs WeasyPrint writes for it, whether its glyph's
-# ToUnicode string is its text, and whether a letter in it is raised or lowered.
-_Cluster = tuple[str, int, bool, bool]
+# One left-to-right cluster as planned: its text, the glyphs WeasyPrint writes for it, and
+# whether its glyph's ToUnicode string is its text, on its pen position.
+_Cluster = tuple[str, int, bool]
 
 
 @dataclass(frozen=True)
@@ -217,15 +217,14 @@ def _plan_run(cache: _Cache, font: Any, glyph_item: Any, utf8: bytes, numbers: I
     exact: set[int] = font.__dict__.setdefault("_press_exact", set())
     planned: list[_Cluster] = []
     for text, indices in _clusters(glyph_item, utf8):
-        risen = any(infos[i].geometry.y_offset for i in indices)
-        moved = risen or any(infos[i].geometry.x_offset for i in indices)
+        moved = any(infos[i].geometry.x_offset or infos[i].geometry.y_offset for i in indices)
         glyphs = [infos[i].glyph for i in indices if infos[i].glyph != pango.PANGO_GLYPH_EMPTY]
         shown = "".join(c for c in text if c not in _LAYOUT_ONLY)
         if not glyphs:
             # WeasyPrint writes no glyph for it, only its advance; a joiner still belongs
             # to the text, and goes in its word's span.
             if shown and not shown.isspace():
-                planned.append((shown, 0, False, False))
+                planned.append((shown, 0, False))
             continue
         simple = _maps_exactly(font, glyphs, text, exact)
         if not simple and len(glyphs) > 1:
@@ -234,7 +233,7 @@ def _plan_run(cache: _Cache, font: Any, glyph_item: Any, utf8: bytes, numbers: I
         # letter, a Devanagari mark raised) is set apart from its word by readers that
         # read positions (Poppler put such marks on lines of their own), so its word
         # carries its text.
-        planned.append((shown, len(glyphs), simple and not moved, risen))
+        planned.append((shown, len(glyphs), simple and not moved))
     return _spans(planned, numbers)
 
 
@@ -247,11 +246,13 @@ def _plan_rtl_run(cache: _Cache, font: Any, size: float, glyph_item: Any, utf8: 
     parts between its marks, so no span text is right in both once a word has a vowel mark
     (ISO 32000 leaves the order unspecified). What both read right is plain glyphs on the
     baseline, each with its own letter, a mark just before (left of) its letter. So a glyph
-    that is raised, lowered or moved sideways keeps its look but its text moves to a
-    carrier: the same glyph, invisible, on the baseline at its pen position (a zero-width
-    mark a little before it). Several letters drawn as one glyph are given in visual order
-    (both readers reverse them with the line); a letter drawn as several glyphs is carried
-    by its own nominal glyph.
+    that is raised, lowered or moved sideways is drawn as its outline, which no reader
+    takes for text (as a glyph, even one whose text is suppressed, a raised mark made PDFium
+    start a new line and put the inline boxes after it out of order), and its text moves
+    to a carrier: the same glyph, invisible, on the baseline at its pen position (a
+    zero-width mark a little before it). Several letters drawn as one glyph are given in
+    visual order (both readers reverse them with the line); a letter drawn as several
+    glyphs is carried by its own nominal glyph, scaled to the cluster's width.
     """
     from weasyprint.text.ffi import pango
 
@@ -439,7 +440,7 @@ def _spans(planned: list[_Cluster], numbers: Iterator[int]) -> list[_Entry]:
 
     def close() -> None:
         if word:
-            text = "".join(t for t, _, _, _ in word)
+            text = "".join(t for t, _, _ in word)
             groups.append((text, sum(c[1] for c in word), not all(c[2] for c in word)))
             word.clear()
 
