@@ -13,7 +13,7 @@ handouts are merged into packs.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -162,6 +162,13 @@ def _box(name: str, title: str, lines: int) -> str:
     return f'<textarea name="{name}" title="{escape(title)}" class="ws-box" style="height: {lines * 1.45 + 0.6:.2f}em"></textarea>'
 
 
+def _row_boxes(sheet: Worksheet, cols: list[str], names: Iterator[str]) -> Iterator[list[str]]:
+    """Each row's writing boxes, one per column, in field order; the table and the stacked
+    layout lay the same boxes out differently."""
+    for row in range(1, sheet.rows + 1):
+        yield [_box(next(names), f"{col} ({row})", sheet.lines) for col in cols]
+
+
 def to_html(sheet: Worksheet, resource_id: str, labels: dict[str, str], translate: Callable[[str], str], large_print: bool = False) -> str:
     """Printable boxes with form fields. ``translate`` maps each printed string.
 
@@ -171,22 +178,20 @@ def to_html(sheet: Worksheet, resource_id: str, labels: dict[str, str], translat
     """
     names = iter(sheet.field_names(resource_id))
     out: list[str] = [f'<div class="worksheet worksheet-{sheet.shape}" id="{escape(resource_id)}--ws-{sheet.name}">']
-    if sheet.shape == "columns" and large_print and stacks_in_large_print([translate(c) for c in sheet.columns], bool(sheet.example)):
-        cols = [translate(c) for c in sheet.columns]
+    cols = [translate(c) for c in sheet.columns]
+    if sheet.shape == "columns" and large_print and stacks_in_large_print(cols, bool(sheet.example)):
         out[0] = out[0].replace('">', ' worksheet-stacked">', 1)
         if sheet.example:
             out.append(f'<div class="ws-example-stack"><p class="ws-example-label">{escape(labels["example"])}</p><dl>')
             out.extend(f"<dt>{escape(c)}</dt><dd>{escape(translate(e))}</dd>" for c, e in zip(cols, sheet.example, strict=True))
             out.append("</dl></div>")
         out.append('<ol class="ws-entries">')
-        for row in range(1, sheet.rows + 1):
+        for boxes in _row_boxes(sheet, cols, names):
             out.append('<li class="ws-entry">')
-            for col in cols:
-                out.append(f'<div class="ws-field"><div class="ws-label">{escape(col)}</div>{_box(next(names), f"{col} ({row})", sheet.lines)}</div>')
+            out.extend(f'<div class="ws-field"><div class="ws-label">{escape(col)}</div>{box}</div>' for col, box in zip(cols, boxes, strict=True))
             out.append("</li>")
         out.append("</ol>")
     elif sheet.shape == "columns":
-        cols = [translate(c) for c in sheet.columns]
         out.append(f'<table class="ws-table cols-{len(cols)}"><thead><tr>')
         out.extend(f'<th scope="col">{escape(c)}</th>' for c in cols)
         out.append("</tr></thead><tbody>")
@@ -194,10 +199,9 @@ def to_html(sheet: Worksheet, resource_id: str, labels: dict[str, str], translat
             out.append(f'<tr class="ws-example"><td colspan="{len(cols)}" class="ws-example-label">{escape(labels["example"])}</td></tr><tr class="ws-example">')
             out.extend(f"<td>{escape(translate(e))}</td>" for e in sheet.example)
             out.append("</tr>")
-        for row in range(1, sheet.rows + 1):
+        for boxes in _row_boxes(sheet, cols, names):
             out.append("<tr>")
-            for col in cols:
-                out.append(f"<td>{_box(next(names), f'{col} ({row})', sheet.lines)}</td>")
+            out.extend(f"<td>{box}</td>" for box in boxes)
             out.append("</tr>")
         out.append("</tbody></table>")
     elif sheet.shape == "fields":
