@@ -224,7 +224,7 @@ def compose(
         **font_stacks(ctx, url_for, reads),
         italic=lang.script in ("Latn", "Cyrl", "Grek"),
         line_height=line_height,
-        **_field_font(ctx, url_for, reads),
+        **field_font_faces(ctx, url_for, reads),
         ui=ui,
         kind_label=ui[f"kind.{handout.kind}"],
         variant=variant.name,
@@ -274,7 +274,9 @@ def _coverage(ctx: Context) -> Any:
     return ctx.memo["coverage"]
 
 
-def _field_font(ctx: Context, url_for: Callable[[str], str], reads: dict[str, str]) -> dict[str, str]:
+def field_font_faces(ctx: Context, url_for: Callable[[str], str], reads: dict[str, str]) -> dict[str, str]:
+    """The URL and family of the language's form-field font, made once per context and
+    recorded as a read of the document."""
     from .fonts import field_font
 
     key = ("field font", ctx.language.script, ctx.language.body_fonts[0])

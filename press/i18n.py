@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from .reviews import Approval, Passage, Review
 
 
-def _load(root: Path) -> tuple[Project, Library]:
+def load_checked(root: Path) -> tuple[Project, Library]:
+    """The project and its library, or a PressError listing every problem found."""
     project = load_project(root)
     library, problems = load_library(project)
     if problems:
@@ -31,12 +32,12 @@ def catalog_languages(project: Project) -> list[str]:
 
 
 def extract_templates(root: Path) -> list[str]:
-    project, library = _load(root)
+    project, library = load_checked(root)
     return extract(project, library)
 
 
 def update_catalogs(root: Path, languages: tuple[str, ...], only: tuple[str, ...]) -> list[str]:
-    project, library = _load(root)
+    project, library = load_checked(root)
     registry = load_registry(project)
     for tag in languages:
         if tag not in registry.tags:
@@ -58,7 +59,7 @@ def statuses(project: Project, library: Library, languages: list[str]) -> list[S
 
 
 def status_report(root: Path, languages: tuple[str, ...], as_json: bool, fail_under: float | None) -> tuple[str, list[str]]:
-    project, library = _load(root)
+    project, library = load_checked(root)
     chosen = list(languages) or catalog_languages(project)
     found = statuses(project, library, chosen)
     failing = []
@@ -129,7 +130,7 @@ def status_report(root: Path, languages: tuple[str, ...], as_json: bool, fail_un
 
 
 def language_rows(root: Path) -> list[tuple[str, ...]]:
-    project, library = _load(root)
+    project, library = load_checked(root)
     registry = load_registry(project)
     table = [("TAG", "NAME", "NATIVE", "SCRIPT", "DIR", "COMPLETE")]
     for lang in registry.languages:
@@ -184,7 +185,7 @@ def approve(root: Path, language: str, only: tuple[str, ...], reviewer: str, dat
     )
     from .translate import check_catalog
 
-    project, library = _load(root)
+    project, library = load_checked(root)
     registry = load_registry(project)
     problems: list[Problem] = []
     if language not in registry.tags or language == registry.source.tag:

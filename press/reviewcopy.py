@@ -67,15 +67,15 @@ def write_review_copies(root: Path, language: str, only: tuple[str, ...], today:
     from babel.dates import format_date
 
     from .cache import atomic_write
-    from .compose import _field_font, font_stacks
-    from .i18n import _load
+    from .compose import field_font_faces, font_stacks
+    from .i18n import load_checked
     from .jobs import relative_from
     from .languages import load_registry
     from .references import load_references
     from .render import Renderer, RenderJob
     from .templates import RecordingEnvironment
 
-    project, library = _load(root)
+    project, library = load_checked(root)
     registry = load_registry(project)
     if language not in registry.tags or language == registry.source.tag:
         raise PressError([Problem("--lang", 0, f"'{language}' is not a translation language in translations/languages.yaml")])
@@ -106,7 +106,7 @@ def write_review_copies(root: Path, language: str, only: tuple[str, ...], today:
             lang=lang.tag, direction=lang.direction, language_name=lang.name, native_name=lang.native_name,
             date=format_date(day, "long", locale="en_GB"), rows=review_rows(project, library, language, domain),
             english_fonts=font_stacks(english, url_for, reads)["body_fonts"], translation_fonts=translated_fonts["body_fonts"],
-            font_faces=translated_fonts["font_faces"], **_field_font(ctx, url_for, reads),
+            font_faces=translated_fonts["font_faces"], **field_font_faces(ctx, url_for, reads),
         )
         result = renderer.render(RenderJob(str(project.root), html, html_path, f"translations/{language}/{domain}.po", pdf_forms=True))
         if result.refused or result.failed:

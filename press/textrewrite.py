@@ -56,15 +56,18 @@ def rewrite_line(operations: list[Any], plan: Plan, mode: bytes, stream: Any) ->
             result.extend([drawn_at + b" Ts", array, rise + b" Ts"] if drawn_at != rise else [array])
             chunk.clear()
 
-    def blank() -> bool:
+    def blank() -> bool:  # the pending array holds spaces and moves only
         return bool(chunk) and all(kind is not False for _, _, kind in chunk) and any(kind for _, _, kind in chunk)
+
+    def moves_only() -> bool:
+        return all(kind is None for _, _, kind in chunk)
 
     def write_hidden() -> None:
         """The carriers of the run of hidden glyphs, invisible on the baseline, then their
         outlines; the text object opens again with the pen after the last."""
         if not hidden:
             return
-        carriers: list[bytes] = [] if hidden_from in (b"0", b"0.0") else [b"0 Ts"]
+        carriers: list[bytes] = [b"0 Ts"] if _raised(hidden_from) else []
         at = hidden[0][1]  # the stream's pen: where the first glyph's pen is
         for glyph, start, _, _, lead in hidden:
             if abs(start - at) > 1e-6:
@@ -75,7 +78,7 @@ def rewrite_line(operations: list[Any], plan: Plan, mode: bytes, stream: Any) ->
         for glyph, _, origin, height, _ in hidden:
             outlines.extend(_drawn(glyph.form, stream, matrix, origin, height, size))
         outlines.extend([b"BT", _text_matrix(matrix, hidden_to)])
-        if rise not in (b"0", b"0.0"):
+        if _raised(rise):
             outlines.append(rise + b" Ts")
         result.extend([b"3 Tr", *carriers, mode + b" Tr", *outlines])
         hidden.clear()
@@ -129,7 +132,7 @@ def rewrite_line(operations: list[Any], plan: Plan, mode: bytes, stream: Any) ->
                         chunk.clear()
                         if not hidden:
                             result.append(_text_matrix(matrix, pen))
-                    if hidden and all(kind is None for _, _, kind in chunk):
+                    if hidden and moves_only():
                         chunk.clear()  # moves between hidden glyphs: each is placed by its pen
                     flush()
                     if current is not None:
@@ -152,7 +155,7 @@ def rewrite_line(operations: list[Any], plan: Plan, mode: bytes, stream: Any) ->
                 chunk.append((code, move, space))
                 pen += move
         # Moves after a hidden glyph wait for the glyphs after them, which may be hidden too.
-        if not blank() and not (hidden and all(kind is None for _, _, kind in chunk)):
+        if not blank() and not (hidden and moves_only()):
             flush()
     write_hidden()
     flush()
@@ -184,8 +187,13 @@ def _fine(value: float) -> bytes:
 
 
 def _text_matrix(matrix: tuple[float, ...], pen: float) -> bytes:
+    """The line's text matrix moved along the line by ``pen``."""
     a, b, c, d, e, f = matrix
-    return b" ".join(_number(v) for v in (a, b, c, d, e + pen * a, f + pen * b)) + b" Tm"
+    return b" ".join([*(_fine(v) for v in (a, b, c, d)), _number(e + pen * a), _number(f + pen * b)]) + b" Tm"
+
+
+def _raised(rise: bytes) -> bool:
+    return rise not in (b"0", b"0.0")
 
 
 def _carriers(hidden: Hidden, lead: list[tuple[bytes, int, float]]) -> list[bytes]:

@@ -47,10 +47,10 @@ def export_docx(root: Path, language: str, domain: str, output: Path | None = No
     from docx.oxml.ns import qn
     from docx.shared import Mm, Pt
 
-    from .i18n import _load
+    from .i18n import load_checked
     from .languages import load_registry
 
-    project, library = _load(root)
+    project, library = load_checked(root)
     registry = load_registry(project)
     if language not in registry.tags or language == registry.source.tag:
         raise PressError([Problem("--lang", 0, f"'{language}' is not a translation language in translations/languages.yaml")])
@@ -163,7 +163,7 @@ def import_docx(root: Path, file: Path) -> list[str]:
     from babel.messages.catalog import Message
     from docx.opc.exceptions import PackageNotFoundError
 
-    from .i18n import _load
+    from .i18n import load_checked
     from .languages import load_registry
     from .translate import check_message
 
@@ -177,7 +177,7 @@ def import_docx(root: Path, file: Path) -> list[str]:
         raise PressError([Problem(name, 0, f"not a Word document this tool can read ({err.__class__.__name__}); open it in Word, save it as .docx, or export it again")]) from None
     if document.core_properties.subject != MARKER or not {"language", "catalog", "rows"} <= set(meta):
         raise PressError([Problem(name, 0, "not a Handout Press translation template (its properties are missing); export one with `pipeline.py i18n export --format docx`")])
-    project, library = _load(root)
+    project, library = load_checked(root)
     registry = load_registry(project)
     language, domain = str(meta["language"]), str(meta["catalog"])
     if language not in registry.tags or domain not in {*library.ids, "packs", "ui"}:
